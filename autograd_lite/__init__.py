@@ -1,0 +1,26 @@
+"""autograd_lite: a scalar reverse-mode automatic-differentiation engine you can see and step through."""
+
+from .anomaly import AnomalyError, detect_anomaly
+from .backward import chain_rule_step, local_gradients, topological_order
+from .gradcheck import GradcheckError, gradcheck
+from .modes import enable_grad, is_grad_enabled, no_grad
+from .ops import OPS, Op
+from .value import Const, Value
+
+__all__ = [
+    "OPS",
+    "AnomalyError",
+    "Const",
+    "GradcheckError",
+    "Op",
+    "Value",
+    "chain_rule_step",
+    "detect_anomaly",
+    "enable_grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "local_gradients",
+    "no_grad",
+    "topological_order",
+]
+__version__ = "0.1.0"

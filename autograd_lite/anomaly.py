@@ -1,0 +1,66 @@
+"""Anomaly detection: find the first operation that makes a nan or an inf, forward or backward."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from .modes import modes
+
+if TYPE_CHECKING:
+    from .ops import Op
+    from .value import Value
+
+
+class AnomalyError(FloatingPointError):
+    """Raised inside `detect_anomaly()` by the first operation that makes a nan or an inf.
+
+    Attributes: ``op`` (the operation's name), ``operands`` (their values), ``labels`` (theirs).
+    """
+
+    def __init__(self, message: str, op: str, operands: tuple[float, ...], labels: tuple[str, ...]):
+        super().__init__(message)
+        self.op = op
+        self.operands = operands
+        self.labels = labels
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise `AnomalyError` at the first operation whose forward turns finite operands into nan or
+    inf, or whose backward turns a finite gradient into a nan one. Slower; for debugging."""
+    previous = modes.anomaly
+    modes.anomaly = True
+    modes.update()
+    try:
+        yield
+    finally:
+        modes.anomaly = previous
+        modes.update()
+
+
+def _raise(what: str, fn: type[Op], parents: tuple[Value, ...]) -> None:
+    operands = tuple(p.data for p in parents)
+    labels = tuple(p.label for p in parents)
+    shown = ", ".join(f"{p.label or '?'}={p.data!r}" for p in parents)
+    raise AnomalyError(f"operation '{fn.name}' {what} (operands: {shown})", fn.name, operands, labels)
+
+
+def check_forward(fn: type[Op], data: float, parents: tuple[Value, ...]) -> None:
+    """Raise if finite operands gave a non-finite output."""
+    if not math.isfinite(data) and all(math.isfinite(p.data) for p in parents):
+        _raise(f"produced {data!r} from finite operands", fn, parents)
+
+
+def check_backward(node: Value, locals_: tuple[float, ...]) -> None:
+    """Raise if this node's chain-rule step turned a finite gradient into a nan one."""
+    g = node.grad
+    if math.isnan(g):
+        return
+    for parent, local in zip(node.parents, locals_):
+        # A constant's gradient is never used: x**2 at x < 0 has d/d2 = x^2 ln x = nan, harmlessly.
+        if not parent.is_constant and math.isnan(local * g):
+            _raise(f"gave a nan gradient for operand {parent.label or '?'}={parent.data!r} "
+                   f"(upstream gradient {g!r}, local derivative {local!r})", node._fn, node.parents)
