@@ -5,7 +5,7 @@ from .backward import chain_rule_step, local_gradients, topological_order
 from .gradcheck import GradcheckError, gradcheck
 from .modes import enable_grad, is_grad_enabled, no_grad
 from .ops import OPS, Op
-from .value import Const, Value
+from .value import Const, Value, logsumexp, weighted_sum
 
 __all__ = [
     "OPS",
@@ -20,7 +20,9 @@ __all__ = [
     "gradcheck",
     "is_grad_enabled",
     "local_gradients",
+    "logsumexp",
     "no_grad",
     "topological_order",
+    "weighted_sum",
 ]
 __version__ = "0.1.0"

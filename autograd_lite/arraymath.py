@@ -23,6 +23,12 @@ tanh = np.tanh
 sign = np.sign
 fabs = np.abs
 where = np.where
+isinf = np.isinf
+
+
+def amax(xs):
+    """Elementwise largest of several arrays; nan where any is nan."""
+    return np.maximum.reduce(np.broadcast_arrays(*xs))
 
 
 def sigmoid(x):

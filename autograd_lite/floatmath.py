@@ -103,6 +103,15 @@ def sign(x: float) -> float:
 
 
 fabs = abs
+isinf = math.isinf
+
+
+def amax(xs: tuple[float, ...]) -> float:
+    """The largest of several floats; nan if any is nan (Python's max() would skip it by order)."""
+    for x in xs:
+        if x != x:
+            return nan
+    return max(xs)
 
 
 def where(condition: bool, if_true: float, if_false: float) -> float:

@@ -258,8 +258,36 @@ class WeightedSum(Op):
         return (f"{terms} + {names[-1]}", tuple(names[n:2 * n]) + tuple(names[:n]) + ("1",))
 
 
+class LogSumExp(Op):
+    """log(sum_i e^(x_i)), computed stably;  d/dx_i = e^(x_i - out) (the softmax of x).
+
+    The shift by max_i x_i that keeps e^x from overflowing is inside the operation, so the graph's
+    structure never depends on which operand is largest (the batched replay relies on that).
+    """
+
+    name, symbol = "logsumexp", "LSE"
+
+    @staticmethod
+    def forward(m, *x):
+        top = m.amax(x)
+        shift = m.where(m.isinf(top), 0.0, top)  # all -inf, or an inf operand: no shift, as torch
+        total = 0.0
+        for xi in x:
+            total = total + m.exp(xi - shift)
+        return shift + m.log(total)
+
+    @staticmethod
+    def backward(m, out, *x):
+        return tuple(m.exp(xi - out) for xi in x)
+
+    @classmethod
+    def describe(cls, names, out):
+        return (f"log({' + '.join(f'exp({n})' for n in names)})", tuple(f"exp({n} - {out})" for n in names))
+
+
 #: Every operation by name (Value.op): what the diagrams, the stepper, the checks and the replay
 #: look operations up in.
 OPS: dict[str, type[Op]] = {
-    op.name: op for op in (Add, Sub, Mul, Div, Neg, Pow, Abs, Exp, Log, Tanh, Sigmoid, Relu, Sqrt, WeightedSum)
+    op.name: op
+    for op in (Add, Sub, Mul, Div, Neg, Pow, Abs, Exp, Log, Tanh, Sigmoid, Relu, Sqrt, WeightedSum, LogSumExp)
 }

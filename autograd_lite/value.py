@@ -10,7 +10,7 @@ graph has no reference cycles and is freed by reference counting as soon as it i
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import floatmath as fm
@@ -192,3 +192,20 @@ def apply(fn: type[ops.Op], *operands: Any) -> Value:
     """Apply any operation of the table to Values or numbers (n-ary operations included)."""
     parents = tuple(lift(x) for x in operands)
     return make(fn, fn.forward(fm, *(p.data for p in parents)), parents)
+
+
+def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
+    """z = sum_k w_k a_k + b as a single node (a neuron's pre-activation).
+
+    Its local derivatives are dz/dw_k = a_k, dz/da_k = w_k, dz/db = 1.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"weighted_sum() needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
+    return apply(ops.WeightedSum, *weights, *inputs, bias)
+
+
+def logsumexp(xs: Sequence[Any]) -> Value:
+    """log(sum_i e^(x_i)) as a single, numerically stable node; d/dx_i = softmax(x)_i."""
+    if len(xs) == 0:
+        raise ValueError("logsumexp() needs at least one operand")
+    return apply(ops.LogSumExp, *xs)
