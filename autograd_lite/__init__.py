@@ -5,6 +5,7 @@ from .backward import chain_rule_step, local_gradients, topological_order
 from .gradcheck import GradcheckError, gradcheck
 from .modes import enable_grad, is_grad_enabled, no_grad
 from .ops import OPS, Op
+from .replay import Replay, ReplayError, compile
 from .value import Const, Value, logsumexp, weighted_sum
 
 __all__ = [
@@ -13,8 +14,11 @@ __all__ = [
     "Const",
     "GradcheckError",
     "Op",
+    "Replay",
+    "ReplayError",
     "Value",
     "chain_rule_step",
+    "compile",
     "detect_anomaly",
     "enable_grad",
     "gradcheck",
