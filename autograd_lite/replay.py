@@ -29,6 +29,7 @@ same way but another example would not: only the traced examples are compared.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -53,10 +54,36 @@ def _name(node: Value) -> str:
     return f"{what} {node.label!r}" if node.label else what
 
 
-class _Group:
-    """Nodes at one depth with one operation and arity: computed by one call to the operation."""
+def _rounds(rows: Any, wanted: Any) -> list[tuple[Any, Any]]:
+    """Split contributions to `rows` (where `wanted`) into rounds with no row twice in a round.
 
-    __slots__ = ("fn", "start", "stop", "operands", "live", "targets", "pick", "starts", "summed")
+    A fancy-indexed ``G[rows] += c`` keeps one contribution per repeated row, so contributions to a
+    row are added one round after another. Round r takes each row's r-th contribution; a position
+    index covering everything becomes a slice (no gather). Returns (positions, rows) per round.
+    """
+    import numpy as np
+
+    seen: dict[int, int] = {}
+    occurrence = np.full(len(rows), -1)
+    for k in np.flatnonzero(wanted):
+        occurrence[k] = seen.get(int(rows[k]), 0)
+        seen[int(rows[k])] = occurrence[k] + 1
+    rounds = []
+    for r in range(max(seen.values(), default=0)):
+        picked = np.flatnonzero(occurrence == r)
+        rounds.append((slice(None) if len(picked) == len(rows) else picked, rows[picked]))
+    return rounds
+
+
+class _Group:
+    """Nodes at one depth with one operation and arity: computed by one call to the operation.
+
+    Its backward makes the contributions local_i * grad for the live operands (those some
+    gradient is wanted for: not constants). An operand that is the same node for every node of the
+    group -- input a_k, read by every neuron of a layer -- is summed over the group first.
+    """
+
+    __slots__ = ("fn", "start", "stop", "operands", "live", "shared", "shared_rounds", "each", "each_rounds")
 
     def __init__(self, fn: type[ops.Op], start: int, operand_rows: Any, needs_grad: Any) -> None:
         import numpy as np
@@ -64,24 +91,49 @@ class _Group:
         self.fn = fn
         self.start, self.stop = start, start + operand_rows.shape[1]
         self.operands = operand_rows  # (arity, k): the row of operand i of the group's node j
-        # Operands whose gradient anyone needs (constants need none): only their contributions are made.
         self.live = [i for i in range(operand_rows.shape[0]) if needs_grad[operand_rows[i]].any()]
-        rows = operand_rows[self.live].ravel()
-        keep = np.flatnonzero(needs_grad[rows])
-        order = keep[np.argsort(rows[keep], kind="stable")]
-        targets, starts = np.unique(rows[order], return_index=True)
-        # Several contributions to one row (a layer's neurons all read input a_k) are summed first:
-        # a fancy-indexed += would keep only one of them.
-        self.summed = len(targets) < len(order)
-        self.targets, self.pick, self.starts = (targets, order, starts) if self.summed else (rows[order], order, None)
+        k = operand_rows.shape[1]
+        shared = [c for c, i in enumerate(self.live) if k > 1 and (operand_rows[i] == operand_rows[i, 0]).all()]
+        each = [c for c in range(len(self.live)) if c not in shared]
+        self.shared, self.each = _positions(shared), _positions(each)
+        shared_rows = np.array([operand_rows[self.live[c], 0] for c in shared], dtype=np.intp)
+        each_rows = operand_rows[[self.live[c] for c in each]].ravel()
+        self.shared_rounds = _rounds(shared_rows, needs_grad[shared_rows])
+        self.each_rounds = _rounds(each_rows, needs_grad[each_rows])
+
+
+def _positions(positions: list[int]) -> Any:
+    """A list of positions as a slice when contiguous (a view instead of a copy), else an array."""
+    import numpy as np
+
+    if positions and positions == list(range(positions[0], positions[-1] + 1)):
+        return slice(positions[0], positions[-1] + 1)
+    return np.array(positions, dtype=np.intp)
+
+
+class _Workspace:
+    """Scratch arrays for one batch size: node values V and gradients G (one row per node, one
+    column per lane), each group's gathered operands, and its gradient contributions."""
+
+    def __init__(self, replay: Replay, batch: int) -> None:
+        import numpy as np
+
+        self.V = np.empty((replay._n_rows, batch))
+        self.V[replay._const_start:replay._const_start + len(replay._constants)] = replay._constants[:, None]
+        self.G = np.empty_like(self.V)
+        groups = replay._groups
+        self.operands = [np.empty(g.operands.shape + (batch,)) for g in groups]
+        self.contributions = [np.empty((len(g.live), g.stop - g.start, batch)) for g in groups]
 
 
 class Replay:
     """A traced scalar graph, compiled to run over a batch: see the module docstring.
 
-    Made by `compile`. Holds no per-run state (every call allocates its own arrays), so one Replay
-    may serve several threads. Parameters' (and other non-constant leaves') values are read at every
-    run, never baked in: update them between runs as training does.
+    Made by `compile`. Parameters' (and other non-constant leaves') values are read at every run,
+    never baked in: update them between runs as training does. Its only mutable state is scratch
+    memory, per thread and per batch size, reused from run to run (allocating the arrays afresh
+    costs more in page faults than the arithmetic); results are always copies, so one Replay may
+    serve several threads.
     """
 
     def __init__(self, order: list[Value], inputs: tuple[Value, ...],
@@ -121,6 +173,7 @@ class Replay:
             r = k
         self._root = row[id(order[-1])]
         self.size = len(order)
+        self._scratch = threading.local()
 
     def __repr__(self) -> str:
         return (f"Replay({self.size} nodes in {len(self._groups)} groups, {self._n_inputs} inputs, "
@@ -135,42 +188,47 @@ class Replay:
                              f"one column per input; got shape {X.shape}")
         return X
 
-    def _forward(self, X: Any) -> tuple[Any, list]:
+    def _workspace(self, batch: int) -> _Workspace:
+        spaces = self._scratch.__dict__.setdefault("by_batch", {})
+        if batch not in spaces:
+            if len(spaces) >= 4:  # a few batch sizes (a last, shorter batch) are normal; more are not kept
+                spaces.clear()
+            spaces[batch] = _Workspace(self, batch)
+        return spaces[batch]
+
+    def _forward(self, X: Any) -> _Workspace:
         import numpy as np
 
         from . import arraymath as am
 
-        V = np.empty((self._n_rows, X.shape[0]))
+        w = self._workspace(X.shape[0])
+        V = w.V
         V[:self._n_inputs] = X.T
-        V[self._n_inputs:self._const_start] = np.fromiter((v.data for v in self._read), float,
-                                                          len(self._read))[:, None]
-        V[self._const_start:self._const_start + len(self._constants)] = self._constants[:, None]
-        operands = []
-        for g in self._groups:
-            x = V[g.operands]  # (arity, k, batch)
+        V[self._n_inputs:self._const_start] = np.array([v.data for v in self._read])[:, None]
+        for g, x in zip(self._groups, w.operands):
+            np.take(V, g.operands, axis=0, out=x, mode="clip")  # (arity, k, batch); the rows are valid
             V[g.start:g.stop] = g.fn.forward(am, *x)
-            operands.append(x)
-        return V, operands
+        return w
 
-    def _backward(self, V: Any, operands: list) -> Any:
+    def _backward(self, w: _Workspace) -> Any:
         import numpy as np
 
         from . import arraymath as am
 
-        G = np.zeros_like(V)
+        V, G = w.V, w.G
+        G.fill(0.0)
         G[self._root] = 1.0
-        for g, x in zip(reversed(self._groups), reversed(operands)):
+        for g, x, c in zip(reversed(self._groups), reversed(w.operands), reversed(w.contributions)):
             if not g.live:
                 continue
             grad = G[g.start:g.stop]
             local = g.fn.backward(am, V[g.start:g.stop], *x)
-            contributions = np.empty((len(g.live),) + grad.shape)
-            for c, i in zip(contributions, g.live):
-                np.multiply(local[i], grad, out=c)
-            contributions = contributions.reshape(-1, grad.shape[1])[g.pick]
-            if g.summed:
-                contributions = np.add.reduceat(contributions, g.starts, axis=0)
-            G[g.targets] += contributions
+            for ci, i in zip(c, g.live):
+                np.multiply(local[i], grad, out=ci)
+            for rounds, source in ((g.shared_rounds, c[g.shared].sum(axis=1) if g.shared_rounds else None),
+                                   (g.each_rounds, c[g.each].reshape(-1, c.shape[2]))):
+                for positions, rows in rounds:
+                    G[rows] += source[positions]
         return G
 
     def forward(self, X: Any) -> Any:
@@ -178,7 +236,7 @@ class Replay:
         import numpy as np
 
         with np.errstate(all="ignore"):  # inf and nan are IEEE results here, as in the scalar engine
-            V, _ = self._forward(self._lanes(X))
+            V = self._forward(self._lanes(X)).V
         return V[self._root].copy()
 
     def gradients(self, X: Any) -> tuple[Any, Any, Any]:
@@ -187,8 +245,8 @@ class Replay:
         import numpy as np
 
         with np.errstate(all="ignore"):
-            V, operands = self._forward(self._lanes(X))
-            G = self._backward(V, operands)
+            w = self._forward(self._lanes(X))
+            V, G = w.V, self._backward(w)
         n_in = self._n_inputs
         return V[self._root].copy(), G[n_in:n_in + len(self.params)].T.copy(), G[:n_in].T.copy()
 
@@ -205,8 +263,8 @@ class Replay:
         if reduction not in ("sum", "mean"):
             raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
         with np.errstate(all="ignore"):
-            V, operands = self._forward(self._lanes(X))
-            G = self._backward(V, operands)
+            w = self._forward(self._lanes(X))
+            V, G = w.V, self._backward(w)
             n_in, batch = self._n_inputs, V.shape[1]
             loss = V[self._root].sum()
             grads = G[n_in:n_in + len(self.params)].sum(axis=1)
