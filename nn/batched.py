@@ -1,0 +1,171 @@
+"""Batched training steps: one sample's graph, traced once, replayed over every batch (numpy).
+
+``nn.fit(..., engine="batched")`` calls `batched_loss_and_grads(model, loss, X_batch, y_batch)`.
+Instead of building a scalar graph per sample, it traces the model and the loss on ONE sample whose
+inputs and targets are placeholder leaves, compiles that graph (`autograd_lite.compile`) and replays
+it with every node holding a vector over the batch. The numbers are those of the scalar engine: the
+same operation table, with numpy (see `autograd_lite.replay`). The loss of a batch is the mean over
+samples of the per-sample loss, as the nn losses average (a loss that sums is detected and summed).
+
+Placeholders: the sample's inputs a^(0)_k and its target(s) become input leaves of the replay.
+For cross-entropy with class indices, the target is passed as one-hot probabilities, so the graph's
+structure does not depend on the class (one index would pick one logit: a different graph per class).
+
+Caching: tracing and compiling cost about as much as a few hundred replays, so the compiled program
+is kept by a `BatchedTrainer(model, loss)` -- the explicit object to hold for full control.
+`batched_loss_and_grads` keeps one trainer per (model, loss) in a cache keyed weakly by the model:
+an entry dies with its model, holds only data derived from it, and is checked on every use (same
+parameter Values in the same order, same activations, same batch layout), so a hit can never give
+different numbers than a fresh compile. Parameter values are read at every step, never baked in.
+
+Not detected: a model whose graph depends on the data in a way the traced samples (the first one,
+the last one and one of another target) do not reveal, and structural edits to a model the
+fingerprint does not see (anything but parameters being replaced and neurons' activations changed):
+build a new `BatchedTrainer`, or use engine="scalar", after such edits.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd_lite import Value, compile, enable_grad, no_grad
+from autograd_lite.replay import Replay, ReplayError
+
+__all__ = ["BatchedTrainer", "batched_loss_and_grads"]
+
+
+def _fingerprint(model: Any) -> tuple:
+    """What can change a model's graph without replacing its parameters: the neurons' activations."""
+    return tuple(getattr(n, "activation", None) for layer in getattr(model, "layers", ())
+                 for n in getattr(layer, "neurons", ()))
+
+
+def _is_cross_entropy(loss: Callable) -> bool:
+    try:
+        from . import losses
+    except ImportError:  # nn.losses not written yet: only an explicit class_targets=True applies
+        return False
+    return loss is getattr(losses, "cross_entropy", None)
+
+
+class BatchedTrainer:
+    """Batch loss and gradients of `model` under `loss`, by replaying one traced sample (numpy).
+
+    ``class_targets``: targets are class indices to pass to the loss as one-hot probabilities
+    (default: when `loss` is nn.losses.cross_entropy and the targets are numbers).
+    """
+
+    def __init__(self, model: Any, loss: Callable, *, class_targets: bool | None = None) -> None:
+        if not callable(model) or not hasattr(model, "parameters"):
+            raise TypeError(f"BatchedTrainer needs an nn model (callable, with parameters()), "
+                            f"got {type(model).__name__}")
+        if not callable(loss):
+            raise TypeError(f"BatchedTrainer needs a loss function, got {type(loss).__name__}")
+        self.model, self.loss = model, loss
+        self.class_targets = class_targets
+        self._programs: dict[tuple, tuple[Replay, str, int]] = {}  # layout -> (replay, reduction, outputs)
+        self._fingerprint = _fingerprint(model)
+
+    def loss_and_grads(self, X: Any, y: Any) -> float:
+        """The loss of the batch (X: one row per sample; y: one target per sample) as a float;
+        each parameter's ``.grad`` is increased by the loss's gradient, as backward() would."""
+        import numpy as np
+
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if X.ndim != 2 or len(X) == 0:
+            raise ValueError(f"X must be a non-empty batch of samples, one row each; got shape {X.shape}")
+        if y.ndim not in (1, 2) or len(y) != len(X):
+            raise ValueError(f"y must hold one target (a number or a row) per sample: got shape {y.shape} "
+                             f"for {len(X)} samples")
+        classes = self.class_targets if self.class_targets is not None else (
+            y.ndim == 1 and _is_cross_entropy(self.loss))
+        if classes and y.ndim != 1:
+            raise ValueError(f"class targets are one class index per sample, got shape {y.shape}")
+        program, reduction, n_out = self._program(X, y, classes)
+        if classes:
+            index = y.astype(int)
+            if not np.array_equal(index, y) or index.min() < 0 or index.max() >= n_out:
+                raise ValueError(f"class targets must be integers in 0..{n_out - 1} (the model has {n_out} "
+                                 f"outputs), got {sorted(set(y.tolist()) - set(range(n_out)))[:5]}")
+            targets = np.eye(n_out)[index]
+        else:
+            targets = y.reshape(len(y), -1)
+        loss, _ = program.run(np.hstack([X, targets]), reduction=reduction, accumulate=True)
+        return loss
+
+    def _program(self, X: Any, y: Any, classes: bool) -> tuple[Replay, str, int]:
+        if _fingerprint(self.model) != self._fingerprint:
+            raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
+                              "make a new BatchedTrainer")
+        params = list(self.model.parameters())
+        layout = (X.shape[1], classes, y.shape[1:])
+        cached = self._programs.get(layout)
+        if cached is not None and len(cached[0].params) == len(params) and all(
+                a is b for a, b in zip(cached[0].params, params)):
+            return cached
+        samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
+        traces = [self._trace(X[k], y[k], classes) for k in samples]
+        (root, inputs, _, _), *others = traces
+        program = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others])
+        entry = (program, self._reduction(traces), traces[0][3])
+        self._programs[layout] = entry
+        return entry
+
+    def _trace(self, x: Any, target: Any, classes: bool) -> tuple[Value, list[Value], Callable, int]:
+        """One sample's loss graph over placeholder leaves: (root, placeholders, its loss for a
+        batch of it and others, number of model outputs)."""
+        inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x)]
+        with enable_grad():  # a trace under no_grad() would record nothing to replay
+            out = self.model(inputs)
+            n_out = len(out) if isinstance(out, Sequence) else 1
+            if classes:
+                t: Any = [Value(float(j == target), label=f"y_{j + 1}") for j in range(n_out)]
+            elif target.ndim == 0:
+                t = Value(float(target), label="y")
+            else:
+                t = [Value(float(v), label=f"y_{j + 1}") for j, v in enumerate(target)]
+            root = self.loss([out], [t])
+        if not isinstance(root, Value):
+            raise TypeError(f"the loss must return a Value, got {type(root).__name__}")
+        return root, inputs + (t if isinstance(t, list) else [t]), (out, t), n_out
+
+    def _reduction(self, traces: list) -> str:
+        """Whether the loss averages or sums over the batch: compare it on two samples with each alone."""
+        if len(traces) < 2:
+            return "mean"
+        (root_a, _, (out_a, t_a), _), (root_b, _, (out_b, t_b), _) = traces[:2]
+        with no_grad():
+            both = self.loss([out_a, out_b], [t_a, t_b]).data
+        a, b = root_a.data, root_b.data
+        for reduction, expected in (("mean", (a + b) / 2), ("sum", a + b)):
+            if math.isclose(both, expected, rel_tol=1e-9, abs_tol=1e-12):
+                return reduction
+        raise ReplayError(f"the loss of two samples ({both!r}) is neither the mean nor the sum of their "
+                          f"losses ({a!r}, {b!r}): a batch cannot be replayed one sample at a time")
+
+
+# One trainer per (model, loss), dying with its model; see the module docstring.
+_trainers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_trainers_lock = threading.Lock()
+
+
+def batched_loss_and_grads(model: Any, loss: Callable, X_batch: Any, y_batch: Any) -> float:
+    """The batch loss (mean over samples, as nn losses average) as a float; each parameter's
+    ``.grad`` is increased by its gradient. Same numbers as the scalar engine on the whole batch,
+    computed by replaying one traced sample with numpy (see `BatchedTrainer`)."""
+    try:
+        with _trainers_lock:
+            by_loss = _trainers.setdefault(model, {})
+            trainer = by_loss.get(loss)
+            if trainer is None or trainer._fingerprint != _fingerprint(model):
+                if len(by_loss) >= 4:  # losses made afresh per call (lambdas) must not pile up
+                    by_loss.clear()
+                trainer = by_loss[loss] = BatchedTrainer(model, loss)
+    except TypeError:  # a model that cannot be weakly referenced or hashed: no caching
+        trainer = BatchedTrainer(model, loss)
+    return trainer.loss_and_grads(X_batch, y_batch)
