@@ -115,13 +115,13 @@ class _Workspace:
     """Scratch arrays for one batch size: node values V and gradients G (one row per node, one
     column per lane), each group's gathered operands, and its gradient contributions."""
 
-    def __init__(self, replay: Replay, batch: int) -> None:
+    def __init__(self, replay: Replay, groups: list[_Group], batch: int) -> None:
         import numpy as np
 
         self.V = np.empty((replay._n_rows, batch))
         self.V[replay._const_start:replay._const_start + len(replay._constants)] = replay._constants[:, None]
         self.G = np.empty_like(self.V)
-        groups = replay._groups
+        self.groups = groups
         self.operands = [np.empty(g.operands.shape + (batch,)) for g in groups]
         self.contributions = [np.empty((len(g.live), g.stop - g.start, batch)) for g in groups]
 
@@ -158,25 +158,29 @@ class Replay:
         for r, node in enumerate(interior, start=first):
             row[id(node)] = r
         self._n_rows = first + len(interior)
-        needs_grad = np.ones(self._n_rows, dtype=bool)
-        needs_grad[self._const_start:first] = False
-        self._groups: list[_Group] = []
+        blocks = []  # (first row, operand rows) of each group
         r = first
         while r < self._n_rows:
-            node = interior[r - first]
             k = r
-            while k < self._n_rows and key[id(interior[k - first])][:3] == key[id(node)][:3]:
+            while k < self._n_rows and key[id(interior[k - first])][:3] == key[id(interior[r - first])][:3]:
                 k += 1
-            operand_rows = np.array([[row[id(p)] for p in n.parents] for n in interior[r - first:k - first]],
-                                    dtype=np.intp).T.copy()
-            self._groups.append(_Group(node._fn, r, operand_rows, needs_grad))
+            blocks.append((r, np.array([[row[id(p)] for p in n.parents] for n in interior[r - first:k - first]],
+                                       dtype=np.intp).T.copy()))
             r = k
+        # Two plans, differing in whose gradient is wanted: run() needs no gradient for the inputs.
+        self._plans: dict[bool, list[_Group]] = {}
+        for input_grads in (True, False):
+            needs_grad = np.ones(self._n_rows, dtype=bool)
+            needs_grad[self._const_start:first] = False
+            needs_grad[:n_in] = input_grads
+            self._plans[input_grads] = [_Group(interior[start - first]._fn, start, operand_rows, needs_grad)
+                                        for start, operand_rows in blocks]
         self._root = row[id(order[-1])]
         self.size = len(order)
         self._scratch = threading.local()
 
     def __repr__(self) -> str:
-        return (f"Replay({self.size} nodes in {len(self._groups)} groups, {self._n_inputs} inputs, "
+        return (f"Replay({self.size} nodes in {len(self._plans[True])} groups, {self._n_inputs} inputs, "
                 f"{len(self.params)} parameters)")
 
     def _lanes(self, X: Any) -> Any:
@@ -188,24 +192,24 @@ class Replay:
                              f"one column per input; got shape {X.shape}")
         return X
 
-    def _workspace(self, batch: int) -> _Workspace:
-        spaces = self._scratch.__dict__.setdefault("by_batch", {})
-        if batch not in spaces:
+    def _workspace(self, batch: int, input_grads: bool) -> _Workspace:
+        spaces = self._scratch.__dict__.setdefault("spaces", {})
+        if (batch, input_grads) not in spaces:
             if len(spaces) >= 4:  # a few batch sizes (a last, shorter batch) are normal; more are not kept
                 spaces.clear()
-            spaces[batch] = _Workspace(self, batch)
-        return spaces[batch]
+            spaces[batch, input_grads] = _Workspace(self, self._plans[input_grads], batch)
+        return spaces[batch, input_grads]
 
-    def _forward(self, X: Any) -> _Workspace:
+    def _forward(self, X: Any, input_grads: bool = True) -> _Workspace:
         import numpy as np
 
         from . import arraymath as am
 
-        w = self._workspace(X.shape[0])
+        w = self._workspace(X.shape[0], input_grads)
         V = w.V
         V[:self._n_inputs] = X.T
         V[self._n_inputs:self._const_start] = np.array([v.data for v in self._read])[:, None]
-        for g, x in zip(self._groups, w.operands):
+        for g, x in zip(w.groups, w.operands):
             np.take(V, g.operands, axis=0, out=x, mode="clip")  # (arity, k, batch); the rows are valid
             V[g.start:g.stop] = g.fn.forward(am, *x)
         return w
@@ -218,7 +222,7 @@ class Replay:
         V, G = w.V, w.G
         G.fill(0.0)
         G[self._root] = 1.0
-        for g, x, c in zip(reversed(self._groups), reversed(w.operands), reversed(w.contributions)):
+        for g, x, c in zip(reversed(w.groups), reversed(w.operands), reversed(w.contributions)):
             if not g.live:
                 continue
             grad = G[g.start:g.stop]
@@ -263,7 +267,7 @@ class Replay:
         if reduction not in ("sum", "mean"):
             raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
         with np.errstate(all="ignore"):
-            w = self._forward(self._lanes(X))
+            w = self._forward(self._lanes(X), input_grads=False)
             V, G = w.V, self._backward(w)
             n_in, batch = self._n_inputs, V.shape[1]
             loss = V[self._root].sum()

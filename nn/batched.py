@@ -13,10 +13,12 @@ structure does not depend on the class (one index would pick one logit: a differ
 
 Caching: tracing and compiling cost about as much as a few hundred replays, so the compiled program
 is kept by a `BatchedTrainer(model, loss)` -- the explicit object to hold for full control.
-`batched_loss_and_grads` keeps one trainer per (model, loss) in a cache keyed weakly by the model:
-an entry dies with its model, holds only data derived from it, and is checked on every use (same
-parameter Values in the same order, same activations, same batch layout), so a hit can never give
-different numbers than a fresh compile. Parameter values are read at every step, never baked in.
+`batched_loss_and_grads` (whose signature nn.fit fixes) keeps the compiled programs in a module-level
+cache keyed weakly by model and loss: an entry references neither, so it dies with either; it holds
+only data derived from them, and is checked on every use (same parameter Values in the same order,
+same activations, same batch layout), so a hit can never give other numbers than a fresh compile.
+That is the one piece of global mutable state, chosen over attributes set on another package's
+model objects. Parameter values are read at every step, never baked in.
 
 Not detected: a model whose graph depends on the data in a way the traced samples (the first one,
 the last one and one of another target) do not reveal, and structural edits to a model the
@@ -27,6 +29,7 @@ build a new `BatchedTrainer`, or use engine="scalar", after such edits.
 from __future__ import annotations
 
 import math
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -106,7 +109,7 @@ class BatchedTrainer:
         layout = (X.shape[1], classes, y.shape[1:])
         cached = self._programs.get(layout)
         if cached is not None and len(cached[0].params) == len(params) and all(
-                a is b for a, b in zip(cached[0].params, params)):
+                map(operator.is_, cached[0].params, params)):
             return cached
         samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
         traces = [self._trace(X[k], y[k], classes) for k in samples]
@@ -149,23 +152,25 @@ class BatchedTrainer:
                           f"losses ({a!r}, {b!r}): a batch cannot be replayed one sample at a time")
 
 
-# One trainer per (model, loss), dying with its model; see the module docstring.
-_trainers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_trainers_lock = threading.Lock()
+# Compiled programs per model and loss, both keyed weakly: an entry holds neither (only Replays of
+# the model's parameters), so it dies with either. See the module docstring.
+_programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_programs_lock = threading.Lock()
 
 
 def batched_loss_and_grads(model: Any, loss: Callable, X_batch: Any, y_batch: Any) -> float:
     """The batch loss (mean over samples, as nn losses average) as a float; each parameter's
     ``.grad`` is increased by its gradient. Same numbers as the scalar engine on the whole batch,
     computed by replaying one traced sample with numpy (see `BatchedTrainer`)."""
+    trainer = BatchedTrainer(model, loss)
     try:
-        with _trainers_lock:
-            by_loss = _trainers.setdefault(model, {})
-            trainer = by_loss.get(loss)
-            if trainer is None or trainer._fingerprint != _fingerprint(model):
-                if len(by_loss) >= 4:  # losses made afresh per call (lambdas) must not pile up
-                    by_loss.clear()
-                trainer = by_loss[loss] = BatchedTrainer(model, loss)
-    except TypeError:  # a model that cannot be weakly referenced or hashed: no caching
-        trainer = BatchedTrainer(model, loss)
+        with _programs_lock:
+            by_loss = _programs.setdefault(model, weakref.WeakKeyDictionary())
+            fingerprint, programs = by_loss.get(loss, (None, None))
+            if programs is None or fingerprint != trainer._fingerprint:
+                by_loss[loss] = (trainer._fingerprint, trainer._programs)
+            else:
+                trainer._programs = programs
+    except TypeError:  # a model or loss that cannot be weakly referenced or hashed: no caching
+        pass
     return trainer.loss_and_grads(X_batch, y_batch)

@@ -10,9 +10,10 @@ import random
 
 import numpy as np
 import pytest
+from standin_mlp import StandIn
 
 import nn
-from autograd_lite import ReplayError, Value, logsumexp, no_grad, weighted_sum
+from autograd_lite import ReplayError, Value, logsumexp, no_grad
 from nn.batched import BatchedTrainer, batched_loss_and_grads
 
 REL = 1e-12
@@ -103,40 +104,6 @@ def test_loading_a_state_dict_in_place_is_seen_by_the_cached_program():
 
 # -- BatchedTrainer with a stand-in model (the smallest thing with the contract's shape) -----------
 
-class Neuron:
-    def __init__(self, nin, activation, rng):
-        self.w = [Value(rng.gauss(0, 1)) for _ in range(nin)]
-        self.b = Value(rng.gauss(0, 0.5))
-        self.activation = activation
-
-    def __call__(self, x):
-        z = weighted_sum(self.w, x, self.b)
-        return z if self.activation == "linear" else getattr(z, self.activation)()
-
-
-class Layer:
-    def __init__(self, nin, nout, activation, rng):
-        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
-
-
-class StandIn:
-    """An MLP with the contract's attributes: layers of neurons with .w, .b, .activation."""
-
-    def __init__(self, nin, sizes, activation="relu", seed=0):
-        rng, self.layers = random.Random(seed), []
-        for k, nout in enumerate(sizes):
-            self.layers.append(Layer(nin, nout, activation if k < len(sizes) - 1 else "linear", rng))
-            nin = nout
-
-    def parameters(self):
-        return [v for layer in self.layers for n in layer.neurons for v in (*n.w, n.b)]
-
-    def __call__(self, x):
-        for layer in self.layers:
-            x = [n(x) for n in layer.neurons]
-        return x[0] if len(x) == 1 else x
-
-
 def mse(outputs, targets):
     per = [sum((o - t) ** 2 for o, t in zip(out, tgt)) / len(out) if isinstance(out, list) else (out - tgt) ** 2
            for out, tgt in zip(outputs, targets)]
@@ -197,6 +164,21 @@ def test_the_module_cache_follows_parameters_values_and_activations():
         n.activation = "sigmoid"
     assert batched_loss_and_grads(model, mse, X, y) == pytest.approx(
         scalar_loss_and_grads(model, mse, X, y.tolist())[0], rel=REL)
+
+
+def test_the_module_cache_holds_neither_model_nor_loss():
+    import gc
+    import weakref
+
+    import nn.batched
+
+    model = StandIn(2, [1], seed=9)
+    alive = weakref.ref(model)
+    batched_loss_and_grads(model, mse, np.ones((2, 2)), np.zeros(2))
+    assert len(nn.batched._programs) >= 1
+    del model
+    gc.collect()
+    assert alive() is None
 
 
 def test_works_under_no_grad_and_gives_the_same_numbers():

@@ -4,6 +4,8 @@ import doctest
 import math
 import random
 import warnings
+from contextlib import contextmanager
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -11,7 +13,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_lite.replay
-from autograd_lite import OPS, Replay, ReplayError, Value, compile, local_gradients, topological_order, weighted_sum
+from autograd_lite import (
+    OPS,
+    Replay,
+    ReplayError,
+    Value,
+    arraymath,
+    compile,
+    floatmath,
+    local_gradients,
+    topological_order,
+    weighted_sum,
+)
 from autograd_lite.value import apply
 
 REL = 1e-12
@@ -99,12 +112,31 @@ def builder(steps):
     return build
 
 
+@contextmanager
+def numpy_elementary_functions():
+    """The scalar engine with numpy's exp, log, tanh, pow and sigmoid in place of libm's.
+
+    The two round some results differently in the last bit, and a local derivative like
+    1 - tanh(a)^2 near saturation turns one ulp of tanh into a large relative difference. With the
+    same elementary functions, only the order of additions differs between the scalar engine and
+    the replay, and that is what the tolerance allows for. (The MLP tests below use libm as is.)
+    """
+    def scalar(f):
+        return lambda *x: float(f(*x))
+
+    with np.errstate(all="ignore"), mock.patch.multiple(
+            floatmath, exp=scalar(np.exp), log=scalar(np.log), tanh=scalar(np.tanh), pow=scalar(np.power),
+            sigmoid=scalar(arraymath.sigmoid)):
+        yield
+
+
 @settings(max_examples=300, deadline=None)
 @given(programs())
 def test_random_graphs_replay_like_the_scalar_engine_on_every_example(program):
     steps, X, params = program
     build = builder(steps)
-    values, pgrads, igrads, pmags, imags = scalar_run(build, params, X)
+    with numpy_elementary_functions():
+        values, pgrads, igrads, pmags, imags = scalar_run(build, params, X)
     root, xs = trace(build, params, X.shape[1])
     replay = compile(root, inputs=xs, params=params)
     got_values, got_pgrads, got_igrads = replay.gradients(X)
