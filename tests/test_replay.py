@@ -358,3 +358,29 @@ def test_same_structure_at_other_data_passes_the_check():
 
 def test_docstring_example():
     assert doctest.testmod(autograd_lite.replay).failed == 0
+
+
+def test_batch_sizes_and_threads_share_one_program():
+    import threading
+
+    x, w = Value(0.0), Value(0.7)
+    program = compile(((w * x).tanh() - x) ** 2, [x], [w])
+    rng = np.random.default_rng(0)
+    batches = [rng.normal(size=(n, 1)) for n in (1, 7, 3, 7, 2, 5, 9, 1)]  # more sizes than are kept
+    want = [program.run(X) for X in batches]
+    for X, (loss, grads) in zip(batches, want):
+        t = np.tanh(0.7 * X[:, 0])
+        assert loss == pytest.approx(np.sum((t - X[:, 0]) ** 2), rel=REL)
+        assert grads[0] == pytest.approx(np.sum(2 * (t - X[:, 0]) * (1 - t * t) * X[:, 0]), rel=1e-10)
+    results = {}
+
+    def work(k):
+        results[k] = [program.run(X) for X in batches * 20]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got in results.values():
+        assert all(loss == w_loss and np.array_equal(g, w_g) for (loss, g), (w_loss, w_g) in zip(got, want * 20))
