@@ -141,8 +141,7 @@ class Replay:
         import numpy as np
 
         self.inputs, self.params = inputs, params
-        self._live = live  # leaves neither input nor parameter nor constant: read each run, no gradient
-        self._read = params + live
+        self._read = params + live  # `live`: leaves neither input, parameter nor constant (no gradient)
         n_in, n_read = len(inputs), len(self._read)
         self._n_inputs = n_in
         self._const_start = n_in + n_read
