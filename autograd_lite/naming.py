@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from .value import Value
 
-_NN_LABEL = re.compile(r"([wbza])\[(\d+)\]_(\d+)")
+_NN_LABEL = re.compile(r"([wbza])\[(\d+)\]_(\d+(?:,\d+)?)")  # nn writes w[2]_12,3 when j or k has 2 digits
 
 
 def format_number(x: float, spec: str = ".4g") -> str:
@@ -48,8 +48,8 @@ def node_names(nodes: Iterable[Value], root: Value | None = None, spec: str = ".
 
 def nn_label(label: str) -> tuple[str, int, str] | None:
     """(kind, layer, indices) of an nn label: ``"z[2]_1"`` -> ("z", 2, "1"), ``"w[2]_13"`` ->
-    ("w", 2, "13"); None for any other label. A weight's "jk" is ambiguous past 9 neurons, so
-    which neuron a weight belongs to is read from the graph (the z node it feeds), not from here."""
+    ("w", 2, "13"), ``"w[2]_12,3"`` -> ("w", 2, "12,3"); None for any other label. Which neuron
+    a weight belongs to is read from the graph (the z node it feeds), not from its indices."""
     match = _NN_LABEL.fullmatch(label)
     if match is None:
         return None

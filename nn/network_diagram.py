@@ -98,20 +98,23 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
     legend = (f"z = pre-activation (sum_k w[l]_jk a[l-1]_k + b[l]_j),  a = post-activation,  delta = dL/dz\\n"
               f"edge: weight w[l]_jk from neuron k of layer l-1 to neuron j of layer l; width ~ {what}, "
               f"blue >= 0, red < 0" + (";  neuron colour: delta" if show_delta else ""))
+    three_lines = show_delta or trace is None  # name, a, delta -- or name, b
+    row_gap = 1.3 if three_lines else 1.05
     # Pinned positions (neato honours them): columns left to right, neurons in index order.
     g = graphviz.Digraph(graph_attr={"layout": "neato", "splines": "line", "outputorder": "edgesfirst",
                                      "label": legend, "labelloc": "b", "fontsize": "10", "fontname": "Helvetica"},
-                         node_attr={"shape": "circle", "fontname": "Helvetica", "fontsize": "10",
-                                    "style": "filled", "fillcolor": "white", "margin": "0.02", "width": "0.75"},
+                         # One size for every neuron, whatever its numbers, so columns line up.
+                         node_attr={"shape": "circle", "fontname": "Helvetica", "fontsize": "9",
+                                    "style": "filled", "fillcolor": "white", "fixedsize": "true",
+                                    "width": "1.05" if three_lines else "0.8"},
                          edge_attr={"arrowsize": "0.5"})
-    row_gap = 1.3 if show_delta or trace is None else 1.05  # a neuron of three lines is a larger circle
     tallest = max(shown[l] + (sizes[l] > shown[l]) for l in range(len(sizes)))
     for l, size in enumerate(sizes):
         x = l * COLUMN_GAP
         rows = shown[l] + (size > shown[l])
         y0 = (tallest - rows) * row_gap / 2  # centre each column on the tallest
         title = "inputs a[0] = x" if l == 0 else f"layer {l}: {getattr(neurons[l - 1][0], 'activation', '')}"
-        g.node(f"title{l}", label=title, shape="plaintext", style="", pos=_pos(x, y0 - 0.8 * row_gap, rankdir))
+        g.node(f"title{l}", label=title, shape="plaintext", style="", width="0", pos=_pos(x, -0.8 * row_gap, rankdir))
         for j in range(shown[l]):
             lines = [f"a[{l}]_{j + 1}"]
             attrs = {"pos": _pos(x, y0 + j * row_gap, rankdir)}

@@ -12,7 +12,8 @@ from autograd_lite import Value, weighted_sum
 
 class Neuron:
     def __init__(self, nin, l, j, activation, rng):
-        self.w = [Value(rng.uniform(-1, 1), label=f"w[{l}]_{j}{k}") for k in range(1, nin + 1)]
+        sep = "," if j > 9 or nin > 9 else ""  # as nn writes w[2]_12,3
+        self.w = [Value(rng.uniform(-1, 1), label=f"w[{l}]_{j}{sep}{k}") for k in range(1, nin + 1)]
         self.b = Value(rng.uniform(-0.5, 0.5), label=f"b[{l}]_{j}")
         self.activation, self.l, self.j = activation, l, j
 

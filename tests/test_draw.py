@@ -216,3 +216,11 @@ def test_render_errors_are_clear():
         run_dot("digraph { a }", "no-such-format")
     with pytest.raises(RenderError, match="failed"):
         run_dot("this is not DOT {", "svg")
+
+
+def test_groups_read_two_digit_indices():
+    model = MLP(11, [12, 1], seed=0)
+    loss = mse_loss(model.trace([0.1] * 11).output, 0.0)
+    blocks = cluster_blocks(draw(loss, group="neuron", max_nodes=None).source)
+    labels = set(re.findall(r"\{ ([^ ]+) \|", blocks["cluster_g1_12"]))
+    assert labels == {f"w[1]_12,{k}" for k in range(1, 12)} | {"b[1]_12", "z[1]_12", "a[1]_12"}
