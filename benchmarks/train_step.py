@@ -71,6 +71,7 @@ def micrograd_step(X: list[list[float]], y: list[float]) -> Step:
 def torch_step(X: list[list[float]], y: list[float]) -> Step:
     import torch
 
+    torch.set_num_threads(1)  # the others run on one core; threads only add noise on tiny tensors
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
                                 torch.nn.Linear(16, 1)).double()
