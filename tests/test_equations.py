@@ -9,9 +9,16 @@ hand -- plain floats, no graph --
     dC/dW^l = delta^l (a^(l-1))^T,  dC/db^l = delta^l                 (gradients)
 
 and every weight's and bias's .grad after loss.backward(), and every delta^l_j = dC/dz^l_j read off
-the trace, must equal those numbers (to 1e-12, relative to the size of the layer's entries). For a
-batch the loss is the mean over the B samples, so dC/dW^l is the mean of the per-sample delta^l
-(a^(l-1))^T, and the delta on sample s's z nodes is delta^l(s) / B.
+the trace, must equal those numbers. For a batch the loss is the mean over the B samples, so dC/dW^l
+is the mean of the per-sample delta^l (a^(l-1))^T, and the delta on sample s's z nodes is
+delta^l(s) / B.
+
+"Equal" means to 1e-12 relative to the size of the numbers the quantity is computed from. That is
+the layer's largest entry, or -- where the equation subtracts nearly equal numbers, as
+softmax(z^L) - y does for a confident right answer -- the size of those terms, carried back through
+the same recurrence: |delta^L| <= |dC/da^L terms| |sigma'(z^L)|, |delta^l| <= |W^(l+1)|^T |delta^(l+1)|
+|sigma'(z^l)|. Two correct programs that round differently agree to that, not to the last bit of a
+difference of two numbers close to 1.
 """
 
 import math
@@ -28,11 +35,27 @@ ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear"]
 LOSSES = ["mse", "binary_cross_entropy", "cross_entropy", "hinge"]
 
 
-def assert_equal_to_the_equations(graph, hand, what):
-    """Entry by entry, within REL times the largest entry of this layer's quantity."""
-    scale = max([abs(v) for v in hand] + [1e-300])
+def assert_equal_to_the_equations(graph, hand, what, terms=0.0):
+    """Entry by entry, within REL times the layer's largest entry or the size of its terms."""
+    scale = max([abs(v) for v in hand] + [terms, 1e-300])
     for i, (g, h) in enumerate(zip(graph, hand)):
         assert abs(g - h) <= REL * scale, f"{what}[{i}]: graph {g!r}, equations {h!r}"
+
+
+def term_sizes(layers, sample, y):
+    """Per layer l, a bound on the size of the terms delta^l is computed from (see the module docstring)."""
+    L = len(layers)
+    targets = [abs(float(v)) for v in (y if isinstance(y, list) else [y])]
+    size = [0.0] * L
+    # dC/da^L is a difference of terms no larger than 2 max(1, |a^L|, |y|) for every loss here.
+    top = 2 * max([1.0] + [abs(a) for a in sample.a[-1]] + targets)
+    d = [top * abs(equations.SIGMA_PRIME[layers[-1].activation](z)) for z in sample.z[-1]]
+    size[L - 1] = max(d)
+    for l in range(L - 2, -1, -1):
+        W, prime = layers[l + 1].W, equations.SIGMA_PRIME[layers[l].activation]
+        d = [sum(abs(W[k][j]) * d[k] for k in range(len(W))) * abs(prime(z_j)) for j, z_j in enumerate(sample.z[l])]
+        size[l] = max(d)
+    return size
 
 
 def random_problem(rng, loss):
@@ -73,18 +96,27 @@ def test_every_grad_and_delta_is_the_documents_equations(seed, loss):
     # The documents' equations, by hand.
     dW, db, samples = equations.batch_gradients(model, X, y, loss)
 
+    weights = equations.weights_of(model)
+    sizes = [term_sizes(weights, hand, t) for hand, t in zip(samples, y)]
     for l, layer in enumerate(model.layers, start=1):
+        a_in = [max(abs(v) for v in ([*hand.x] if l == 1 else hand.a[l - 2])) for hand in samples]
         # dC/dw^l_jk = mean over samples of a^(l-1)_k delta^l_j;  dC/db^l_j = mean of delta^l_j
         assert_equal_to_the_equations([w.grad for n in layer.neurons for w in n.w],
-                                      [v for row in dW[l - 1] for v in row], f"dC/dW^{l}")
-        assert_equal_to_the_equations([n.b.grad for n in layer.neurons], db[l - 1], f"dC/db^{l}")
+                                      [v for row in dW[l - 1] for v in row], f"dC/dW^{l}",
+                                      max(size[l - 1] * a for size, a in zip(sizes, a_in)))
+        assert_equal_to_the_equations([n.b.grad for n in layer.neurons], db[l - 1], f"dC/db^{l}",
+                                      max(size[l - 1] for size in sizes))
         for s, (trace, hand) in enumerate(zip(traces, samples)):
             # delta^l_j = dC/dz^l_j: sample s's share of the batch mean is its own delta / B.
             assert_equal_to_the_equations(trace.deltas()[l - 1], [d / B for d in hand.delta[l - 1]],
-                                          f"delta^{l} of sample {s}")
-            # z^l = W^l a^(l-1) + b^l and a^l = sigma(z^l): the forward pass agrees too.
-            assert_equal_to_the_equations([z.data for z in trace.z[l - 1]], hand.z[l - 1], f"z^{l}")
-            assert_equal_to_the_equations([a.data for a in trace.a[l - 1]], hand.a[l - 1], f"a^{l}")
+                                          f"delta^{l} of sample {s}", sizes[s][l - 1] / B)
+            # z^l = W^l a^(l-1) + b^l and a^l = sigma(z^l): the forward pass agrees too (to the size
+            # of the terms sum_k |w^l_jk a^(l-1)_k| + |b^l_j|; sigma changes no size by more than that).
+            W, b = weights[l - 1].W, weights[l - 1].b
+            a_prev = hand.x if l == 1 else hand.a[l - 2]
+            z_terms = max(sum(abs(w * a) for w, a in zip(W_j, a_prev)) + abs(b_j) for W_j, b_j in zip(W, b))
+            assert_equal_to_the_equations([z.data for z in trace.z[l - 1]], hand.z[l - 1], f"z^{l}", z_terms)
+            assert_equal_to_the_equations([a.data for a in trace.a[l - 1]], hand.a[l - 1], f"a^{l}", z_terms)
 
 
 def test_softmax_cross_entropy_output_error_is_softmax_minus_y():
