@@ -5,7 +5,8 @@
 Each step applies the chain rule at one node: dL/dparent += dL/dnode * dnode/dparent. Run in a
 terminal it waits for Enter between steps (q + Enter runs to the end); piped or in a test it does not.
 With --out it also draws the graph halfway through (the current node orange, done ones green,
-waiting ones grey) and at the end: DIR/<expression>_halfway.svg and DIR/<expression>.svg (+ .png).
+waiting ones grey) and at the end: DIR/steps_<expression>_halfway.svg and DIR/steps_<expression>_end.svg
+(+ .png).
 
 Expressions: "neuron" is micrograd's o = tanh(x1*w1 + x2*w2 + b); "shared" is micrograd's
 f = (a*b) * (a + b) at a = -2, b = 3, where a and b are each used twice, so their gradients are
@@ -63,12 +64,12 @@ def main(argv: list[str] | None = None) -> BackwardStepper:
     for step in stepper:
         print(step, end="\n\n")
         if args.out is not None and stepper.position == halfway:
-            render(stepper, output_dir(args.out) / f"{args.expression}_halfway")
+            render(stepper, output_dir(args.out) / f"steps_{args.expression}_halfway")
         if pause and not stepper.done and input("[Enter] next step, q + Enter: to the end ").strip() == "q":
             pause = False
     print(repr(stepper), end="\n\n")
     if args.out is not None:
-        render(stepper, output_dir(args.out) / args.expression)
+        render(stepper, output_dir(args.out) / f"steps_{args.expression}_end")
     return stepper
 
 

@@ -113,7 +113,7 @@ def test_step_backward_in_a_terminal_pauses_until_q(monkeypatch, capsys):
 def test_step_backward_draws_halfway_and_at_the_end(tmp_path, monkeypatch, capsys):
     load("step_backward", monkeypatch).main(["--out", str(tmp_path), "--no-pause"])
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "neuron.png", "neuron.svg", "neuron_halfway.png", "neuron_halfway.svg"]
+        "steps_neuron_end.png", "steps_neuron_end.svg", "steps_neuron_halfway.png", "steps_neuron_halfway.svg"]
     for path in tmp_path.glob("*.svg"):
         check_svg(path)
     for path in tmp_path.glob("*.png"):
