@@ -11,7 +11,10 @@ Placeholders: the sample's inputs a^(0)_k and its target(s) become input leaves 
 For cross-entropy with class indices, the target is passed as one-hot probabilities, so the graph's
 structure does not depend on the class (one index would pick one logit: a different graph per class).
 
-Caching: tracing and compiling cost about as much as a few hundred replays, so the compiled program
+Targets: a placeholder lets any number through, so each target value not seen before is first given
+to the loss as a number; the loss refuses bad ones (a hinge label of 0) exactly as on the scalar path.
+
+Caching: tracing and compiling cost about as much as ten training steps, so the compiled program
 is kept by a `BatchedTrainer(model, loss)` -- the explicit object to hold for full control.
 `batched_loss_and_grads` (whose signature nn.fit fixes) keeps the compiled programs in a module-level
 cache keyed weakly by model and loss: an entry references neither, so it dies with either; it holds
@@ -55,6 +58,21 @@ def _is_cross_entropy(loss: Callable) -> bool:
     return loss is getattr(losses, "cross_entropy", None)
 
 
+class _Program:
+    """A compiled sample for one batch layout, and the targets the loss has already accepted.
+
+    The placeholders let any number through as a target, so each target value not seen before is
+    first given to the loss as a number (with dummy outputs), which raises as the scalar path would;
+    after the first epoch every target has been seen and the check is a set lookup per sample.
+    """
+
+    __slots__ = ("replay", "reduction", "n_out", "single", "accepted")
+
+    def __init__(self, replay: Replay, reduction: str, n_out: int, single: bool, accepted: set[tuple]) -> None:
+        self.replay, self.reduction, self.n_out, self.single = replay, reduction, n_out, single
+        self.accepted = accepted
+
+
 class BatchedTrainer:
     """Batch loss and gradients of `model` under `loss`, by replaying one traced sample (numpy).
 
@@ -70,7 +88,7 @@ class BatchedTrainer:
             raise TypeError(f"BatchedTrainer needs a loss function, got {type(loss).__name__}")
         self.model, self.loss = model, loss
         self.class_targets = class_targets
-        self._programs: dict[tuple, tuple[Replay, str, int]] = {}  # layout -> (replay, reduction, outputs)
+        self._programs: dict[tuple, _Program] = {}  # by batch layout
         self._fingerprint = _fingerprint(model)
 
     def loss_and_grads(self, X: Any, y: Any) -> float:
@@ -89,7 +107,8 @@ class BatchedTrainer:
             y.ndim == 1 and _is_cross_entropy(self.loss))
         if classes and y.ndim != 1:
             raise ValueError(f"class targets are one class index per sample, got shape {y.shape}")
-        program, reduction, n_out = self._program(X, y, classes)
+        program = self._program(X, y, classes)
+        n_out = program.n_out
         if classes:
             index = y.astype(int)
             if not np.array_equal(index, y) or index.min() < 0 or index.max() >= n_out:
@@ -98,30 +117,51 @@ class BatchedTrainer:
             targets = np.eye(n_out)[index]
         else:
             targets = y.reshape(len(y), -1)
-        loss, _ = program.run(np.hstack([X, targets]), reduction=reduction, accumulate=True)
+            self._check_targets(program.accepted, program.single, program.n_out, targets, y.ndim == 1)
+        loss, _ = program.replay.run(np.hstack([X, targets]), reduction=program.reduction, accumulate=True)
         return loss
 
-    def _program(self, X: Any, y: Any, classes: bool) -> tuple[Replay, str, int]:
+    def _check_targets(self, accepted: set[tuple], single: bool, n_out: int, targets: Any, scalar: bool) -> None:
+        """Give the loss each target row not accepted before, as numbers: it raises as on the scalar path."""
+        new: dict[tuple, int] = {}
+        for i, key in enumerate(map(tuple, targets.tolist())):
+            if key not in accepted and key not in new:
+                new[key] = i
+        outputs = self._stub(single, n_out, 0.0)
+        for key, i in new.items():
+            try:
+                with no_grad():
+                    self.loss([outputs], [key[0] if scalar else list(key)])
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"sample {i} of the batch: {e}") from e
+            accepted.add(key)
+
+    def _program(self, X: Any, y: Any, classes: bool) -> _Program:
         if _fingerprint(self.model) != self._fingerprint:
             raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
                               "make a new BatchedTrainer")
         params = list(self.model.parameters())
         layout = (X.shape[1], classes, y.shape[1:])
         cached = self._programs.get(layout)
-        if cached is not None and len(cached[0].params) == len(params) and all(
-                map(operator.is_, cached[0].params, params)):
+        if cached is not None and len(cached.replay.params) == len(params) and all(
+                map(operator.is_, cached.replay.params, params)):
             return cached
         samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
         traces = [self._trace(X[k], y[k], classes) for k in samples]
-        (root, inputs, _, _), *others = traces
-        program = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others])
-        entry = (program, self._reduction(traces), traces[0][3])
-        self._programs[layout] = entry
-        return entry
+        (root, inputs, (out, t), n_out), *others = traces
+        single = not isinstance(out, Sequence)
+        accepted: set[tuple] = set()
+        if not classes:  # the traced targets are numbers the loss never saw: check them first
+            self._check_targets(accepted, single, n_out, y.reshape(len(y), -1), y.ndim == 1)
+        replay = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others])
+        t_other = others[0][2][1] if others else t
+        program = _Program(replay, self._reduction(single, n_out, t, t_other), n_out, single, accepted)
+        self._programs[layout] = program
+        return program
 
-    def _trace(self, x: Any, target: Any, classes: bool) -> tuple[Value, list[Value], Callable, int]:
-        """One sample's loss graph over placeholder leaves: (root, placeholders, its loss for a
-        batch of it and others, number of model outputs)."""
+    def _trace(self, x: Any, target: Any, classes: bool) -> tuple[Value, list[Value], tuple, int]:
+        """One sample's loss graph over placeholder leaves: (root, placeholders, (outputs, target),
+        number of model outputs)."""
         inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x)]
         with enable_grad():  # a trace under no_grad() would record nothing to replay
             out = self.model(inputs)
@@ -137,14 +177,18 @@ class BatchedTrainer:
             raise TypeError(f"the loss must return a Value, got {type(root).__name__}")
         return root, inputs + (t if isinstance(t, list) else [t]), (out, t), n_out
 
-    def _reduction(self, traces: list) -> str:
-        """Whether the loss averages or sums over the batch: compare it on two samples with each alone."""
-        if len(traces) < 2:
-            return "mean"
-        (root_a, _, (out_a, t_a), _), (root_b, _, (out_b, t_b), _) = traces[:2]
+    @staticmethod
+    def _stub(single: bool, n_out: int, value: float) -> Any:
+        """Outputs of the model's shape holding made-up numbers (no model involved)."""
+        return Value(value) if single else [Value(value + 0.1 * j) for j in range(n_out)]
+
+    def _reduction(self, single: bool, n_out: int, t_a: Any, t_b: Any) -> str:
+        """Whether the loss averages or sums over the batch: compare it on two samples with each
+        alone, at made-up outputs (finite whatever the model computes) and two traced targets."""
+        out_a, out_b = self._stub(single, n_out, 0.3), self._stub(single, n_out, -0.7)
         with no_grad():
+            a, b = self.loss([out_a], [t_a]).data, self.loss([out_b], [t_b]).data
             both = self.loss([out_a, out_b], [t_a, t_b]).data
-        a, b = root_a.data, root_b.data
         for reduction, expected in (("mean", (a + b) / 2), ("sum", a + b)):
             if math.isclose(both, expected, rel_tol=1e-9, abs_tol=1e-12):
                 return reduction

@@ -144,13 +144,13 @@ def test_gradients_accumulate_and_the_program_is_reused_while_parameters_stay():
     trainer = BatchedTrainer(model, mse)
     trainer.loss_and_grads(X, y)
     once = [p.grad for p in model.parameters()]
-    (program, *_), = trainer._programs.values()
+    (program,) = trainer._programs.values()
     trainer.loss_and_grads(X, y)
     assert [p.grad for p in model.parameters()] == [2 * g for g in once]
-    assert next(iter(trainer._programs.values()))[0] is program
+    assert next(iter(trainer._programs.values())) is program
     model.layers[0].neurons[0].w[0] = Value(0.3)  # a replaced parameter: compiled afresh
     trainer.loss_and_grads(X, y)
-    assert next(iter(trainer._programs.values()))[0] is not program
+    assert next(iter(trainer._programs.values())) is not program
 
 
 def test_the_module_cache_follows_parameters_values_and_activations():
@@ -217,6 +217,20 @@ def test_a_loss_that_is_neither_mean_nor_sum_is_refused():
 def test_bad_batches_are_named(X, y, message):
     with pytest.raises(ValueError, match=message):
         BatchedTrainer(StandIn(1, [2]), soft_cross_entropy, class_targets=True).loss_and_grads(X, y)
+
+
+@real_nn
+@pytest.mark.parametrize("loss_name, y, message", [
+    ("hinge", [1.0, 0.0, -1.0], r"sample 1 of the batch: hinge\(\): target 0 is 0\.0; targets must be -1 or \+1"),
+    ("binary_cross_entropy", [0.0, 1.0, 2.0], r"sample 2 of the batch: .*targets must be in \[0, 1\]"),
+    ("mse", [0.0, float("nan"), 1.0], r"sample 1 of the batch: mse\(\): .* finite numbers"),
+])
+def test_targets_the_loss_refuses_are_refused_as_in_the_scalar_path(loss_name, y, message):
+    model, loss = nn.MLP(2, [3, 1], seed=0), getattr(nn.losses, loss_name)
+    with pytest.raises(ValueError, match=message):
+        batched_loss_and_grads(model, loss, np.ones((3, 2)), np.array(y))
+    with pytest.raises(ValueError):
+        loss([model([1.0, 1.0]) for _ in y], y)  # the scalar path refuses them too
 
 
 def test_bad_arguments_are_named():
