@@ -50,6 +50,22 @@ def _fingerprint(model: Any) -> tuple:
                  for n in getattr(layer, "neurons", ()))
 
 
+def _walk_parameters(model: Any) -> list[Value] | None:
+    """An MLP's parameters read straight off layers[l].neurons[j].w / .b (None for another shape).
+
+    Used, once checked equal to model.parameters(), to notice replaced parameters at every step:
+    parameters() builds a dotted name for each, which costs as much as a third of a replayed step.
+    """
+    try:
+        return [v for layer in model.layers for n in layer.neurons for v in (*n.w, n.b)]
+    except (AttributeError, TypeError):
+        return None
+
+
+def _same_values(a: Sequence[Value] | None, b: Sequence[Value]) -> bool:
+    return a is not None and len(a) == len(b) and all(map(operator.is_, a, b))
+
+
 def _is_cross_entropy(loss: Callable) -> bool:
     try:
         from . import losses
@@ -66,11 +82,13 @@ class _Program:
     after the first epoch every target has been seen and the check is a set lookup per sample.
     """
 
-    __slots__ = ("replay", "reduction", "n_out", "single", "accepted")
+    __slots__ = ("replay", "reduction", "n_out", "single", "accepted", "walk")
 
-    def __init__(self, replay: Replay, reduction: str, n_out: int, single: bool, accepted: set[tuple]) -> None:
+    def __init__(self, replay: Replay, reduction: str, n_out: int, single: bool, accepted: set[tuple],
+                 walk: bool) -> None:
         self.replay, self.reduction, self.n_out, self.single = replay, reduction, n_out, single
         self.accepted = accepted
+        self.walk = walk  # whether _walk_parameters(model) lists model.parameters()
 
 
 class BatchedTrainer:
@@ -140,12 +158,12 @@ class BatchedTrainer:
         if _fingerprint(self.model) != self._fingerprint:
             raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
                               "make a new BatchedTrainer")
-        params = list(self.model.parameters())
         layout = (X.shape[1], classes, y.shape[1:])
         cached = self._programs.get(layout)
-        if cached is not None and len(cached.replay.params) == len(params) and all(
-                map(operator.is_, cached.replay.params, params)):
+        if cached is not None and _same_values(
+                _walk_parameters(self.model) if cached.walk else list(self.model.parameters()), cached.replay.params):
             return cached
+        params = list(self.model.parameters())
         samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
         traces = [self._trace(X[k], y[k], classes) for k in samples]
         (root, inputs, (out, t), n_out), *others = traces
@@ -155,7 +173,8 @@ class BatchedTrainer:
             self._check_targets(accepted, single, n_out, y.reshape(len(y), -1), y.ndim == 1)
         replay = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others])
         t_other = others[0][2][1] if others else t
-        program = _Program(replay, self._reduction(single, n_out, t, t_other), n_out, single, accepted)
+        program = _Program(replay, self._reduction(single, n_out, t, t_other), n_out, single, accepted,
+                           _same_values(_walk_parameters(self.model), params))
         self._programs[layout] = program
         return program
 

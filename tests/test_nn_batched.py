@@ -102,6 +102,20 @@ def test_loading_a_state_dict_in_place_is_seen_by_the_cached_program():
     assert first != batched_loss_and_grads(model, nn.losses.cross_entropy, X, y)
 
 
+@real_nn
+def test_an_nn_mlps_parameters_are_read_off_its_layers_and_replacements_seen():
+    model, X, y = nn.MLP(2, [3, 2], seed=4), np.ones((4, 2)), np.array([0, 1, 1, 0])
+    trainer = BatchedTrainer(model, nn.losses.cross_entropy)
+    trainer.loss_and_grads(X, y)
+    (program,) = trainer._programs.values()
+    assert program.walk
+    model.layers[1].neurons[1].w[2] = Value(3.0)
+    model.zero_grad()
+    got = trainer.loss_and_grads(X, y)
+    assert next(iter(trainer._programs.values())) is not program
+    assert got == pytest.approx(scalar_loss_and_grads(model, nn.losses.cross_entropy, X, y.tolist())[0], rel=REL)
+
+
 # -- BatchedTrainer with a stand-in model (the smallest thing with the contract's shape) -----------
 
 def mse(outputs, targets):
@@ -145,11 +159,35 @@ def test_gradients_accumulate_and_the_program_is_reused_while_parameters_stay():
     trainer.loss_and_grads(X, y)
     once = [p.grad for p in model.parameters()]
     (program,) = trainer._programs.values()
+    assert program.walk  # the contract's MLP shape: parameters read off layers and neurons
     trainer.loss_and_grads(X, y)
     assert [p.grad for p in model.parameters()] == [2 * g for g in once]
     assert next(iter(trainer._programs.values())) is program
     model.layers[0].neurons[0].w[0] = Value(0.3)  # a replaced parameter: compiled afresh
     trainer.loss_and_grads(X, y)
+    assert next(iter(trainer._programs.values())) is not program
+
+
+def test_a_model_of_another_shape_is_checked_through_parameters():
+    class Wrapped:  # no .layers: replaced parameters are noticed through parameters()
+        def __init__(self):
+            self.inner = StandIn(2, [2, 1], seed=10)
+
+        def parameters(self):
+            return self.inner.parameters()
+
+        def __call__(self, x):
+            return self.inner(x)
+
+    model, X, y = Wrapped(), np.ones((2, 2)), np.zeros(2)
+    trainer = BatchedTrainer(model, mse)
+    trainer.loss_and_grads(X, y)
+    (program,) = trainer._programs.values()
+    assert not program.walk
+    trainer.loss_and_grads(X, y)
+    assert next(iter(trainer._programs.values())) is program
+    model.inner.layers[1].neurons[0].b = Value(5.0)
+    assert trainer.loss_and_grads(X, y) == pytest.approx(scalar_loss_and_grads(model, mse, X, y.tolist())[0], rel=REL)
     assert next(iter(trainer._programs.values())) is not program
 
 
