@@ -255,8 +255,8 @@ class WeightedSum(Op):
     @classmethod
     def describe(cls, names, out):
         n = len(names) // 2
-        terms = " + ".join(f"{names[k]}*{names[n + k]}" for k in range(n))
-        return (f"{terms} + {names[-1]}", tuple(names[n:2 * n]) + tuple(names[:n]) + ("1",))
+        terms = [f"{names[k]}*{names[n + k]}" for k in range(n)]
+        return (" + ".join([*terms, names[-1]]), tuple(names[n:2 * n]) + tuple(names[:n]) + ("1",))
 
 
 class LogSumExp(Op):

@@ -71,3 +71,10 @@ def test_gradcheck_checks_inputs_and_result():
         gradcheck(lambda x: x, ["x"])
     with pytest.raises(TypeError, match="gradcheck\\(\\) needs f to return a Value, got float"):
         gradcheck(lambda x: 2.0, [1.0])
+
+
+def test_a_number_too_large_for_a_float():
+    with pytest.raises(OverflowError, match=r"Value\(\) takes a real number, got int too large for a float"):
+        Value(10**400)
+    with pytest.raises(OverflowError, match=r"an operation with a Value takes a real number, got int too large"):
+        Value(1.0) * 10**400

@@ -65,3 +65,11 @@ def test_a_new_thread_starts_with_defaults():
         t.start()
         t.join(5)
     assert seen == [True]
+
+
+def test_no_grad_as_a_decorator():
+    @no_grad()
+    def double(v):
+        return v * 2
+
+    assert double(Value(1.0)).is_leaf and is_grad_enabled()
