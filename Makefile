@@ -15,7 +15,7 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python demos/expression.py
+	$(BIN)/python demos/moons.py
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check .

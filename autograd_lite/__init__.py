@@ -2,20 +2,29 @@
 
 from .anomaly import AnomalyError, detect_anomaly
 from .backward import chain_rule_step, local_gradients, topological_order
+from .draw import Diagram, DiagramTooLarge, draw
 from .gradcheck import GradcheckError, gradcheck
 from .modes import enable_grad, is_grad_enabled, no_grad
 from .ops import OPS, Op
+from .render import RenderError
+from .stepper import BackwardStepper, Step
 from .value import Const, Value, logsumexp, weighted_sum
 
 __all__ = [
     "OPS",
     "AnomalyError",
+    "BackwardStepper",
     "Const",
+    "Diagram",
+    "DiagramTooLarge",
     "GradcheckError",
     "Op",
+    "RenderError",
+    "Step",
     "Value",
     "chain_rule_step",
     "detect_anomaly",
+    "draw",
     "enable_grad",
     "gradcheck",
     "is_grad_enabled",

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import floatmath as fm
 from . import ops
 from .anomaly import check_forward
 from .modes import modes
+
+if TYPE_CHECKING:
+    from .stepper import BackwardStepper
 
 
 def _as_float(data: Any, who: str = "Value()") -> float:
@@ -146,6 +149,13 @@ class Value:
         from .backward import backward
 
         backward(self, grad)
+
+    def backward_steps(self, grad: float = 1.0) -> BackwardStepper:
+        """A backward pass from this node to step through one node at a time (`BackwardStepper`):
+        ``s = loss.backward_steps(); s.step()`` prints one node's chain-rule update with its numbers."""
+        from .stepper import BackwardStepper
+
+        return BackwardStepper(self, grad)
 
 
 class Const(Value):

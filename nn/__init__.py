@@ -1,1 +1,34 @@
 """nn: neurons, layers and MLPs built from autograd_lite Values, in the source documents' notation."""
+
+from . import equations, losses, optim
+from .data import make_moons
+from .layers import MLP, Layer, Neuron
+from .losses import binary_cross_entropy, cross_entropy, hinge, log_softmax, mse, softmax
+from .module import Module
+from .network_diagram import draw_network
+from .serialization import load
+from .trace import Trace
+from .training import History, accuracy, fit
+
+__all__ = [
+    "MLP",
+    "History",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Trace",
+    "accuracy",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "draw_network",
+    "equations",
+    "fit",
+    "hinge",
+    "load",
+    "log_softmax",
+    "losses",
+    "make_moons",
+    "mse",
+    "optim",
+    "softmax",
+]

@@ -94,7 +94,8 @@ def test_dropped_graph_is_freed_without_the_cyclic_collector():
         y.backward()
         del x, y
         assert gc.collect() == 0
-        assert not [o for o in gc.get_objects() if isinstance(o, Value)]
+        # type(), not isinstance(): isinstance() would touch lazy modules' objects (torch warns).
+        assert not [o for o in gc.get_objects() if type(o) in (Value, Const)]
     finally:
         gc.enable()
 

@@ -1,0 +1,250 @@
+"""Diagrams of computation graphs: `draw(root)` and the `Diagram` it returns.
+
+Each Value is a record node showing its name, data and grad (micrograd's look); each operation a
+small node showing the operation's `symbol` from the table (`autograd_lite.ops`); edges run in the
+direction data flows, operands into their operation, the operation into its result. Constants
+(the 2 in ``2 * x``) are drawn as just their number.
+
+The diagram is DOT text built with the `graphviz` package; `autograd_lite.render` turns it into
+SVG or PNG with the system ``dot`` or, failing that, ``graphviz-pure`` from PyPI. `graphviz` is
+imported by `draw()` itself, so ``import autograd_lite`` does not pay for it.
+
+Graphs built by `nn` carry the documents' labels (``w[l]_jk``, ``b[l]_j``, ``z[l]_j``,
+``a[l]_j``): ``group="neuron"`` or ``group="layer"`` boxes each neuron's or layer's nodes in a
+cluster, and ``collapse=True`` draws each such group as a single node. A graph of more than
+``max_nodes`` Values (500 by default) raises `DiagramTooLarge` instead of producing an unreadable
+picture; the message suggests the grouped view.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .backward import topological_order
+from .naming import format_number, nn_label, node_names
+from .render import run_dot
+from .value import Value
+
+if TYPE_CHECKING:
+    import graphviz
+
+#: Fill colour of a node in each state of a backward pass (the stepper's highlighting).
+STATE_COLOURS = {"done": "#c8e6c9", "current": "#ffca28", "waiting": "#f5f5f5"}
+
+GROUPS = (None, "neuron", "layer")
+
+
+class DiagramTooLarge(ValueError):
+    """The graph has more nodes than a readable picture can show."""
+
+
+class Diagram:
+    """A graph diagram: DOT text (``.source``), rendered on demand to SVG or PNG.
+
+    In Jupyter it shows itself as SVG. ``graph`` is the underlying `graphviz.Digraph`.
+    """
+
+    def __init__(self, graph: graphviz.Digraph, size: int) -> None:
+        self.graph = graph
+        self.size = size  # nodes drawn, operation nodes not counted
+
+    @property
+    def source(self) -> str:
+        """The DOT text."""
+        return self.graph.source
+
+    def pipe(self, fmt: str = "svg", program: str | None = None) -> bytes:
+        """The diagram rendered to `fmt` by `program` ("dot", "graphviz-pure"; default: the first found)."""
+        return run_dot(self.source, fmt, program)
+
+    def svg(self, program: str | None = None) -> str:
+        """The diagram as SVG text."""
+        return self.pipe("svg", program).decode("utf-8")
+
+    def render(self, path: str | os.PathLike, program: str | None = None) -> Path:
+        """Write the diagram to `path` in the format its extension names (.svg, .png, .dot, ...)."""
+        path = Path(path)
+        fmt = path.suffix[1:].lower()
+        if not fmt:
+            raise ValueError(f"render() needs a file name with an extension naming the format, got {str(path)!r}")
+        if fmt in ("dot", "gv"):
+            path.write_text(self.source, encoding="utf-8")
+        else:
+            path.write_bytes(self.pipe(fmt, program))
+        return path
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def __repr__(self) -> str:
+        return f"<Diagram of {self.size} nodes: .source (DOT), .svg(), .render('graph.svg' or '.png')>"
+
+
+def _record(*fields: str) -> str:
+    # Record labels treat { } | < > as structure; a label or number containing them is escaped.
+    return " | ".join(f.translate(_RECORD_ESCAPES) for f in fields)
+
+
+_RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in "{}|<>\\\""})
+
+
+def _groups(order: list[Value], by: str) -> dict[Value, tuple[int, int]]:
+    """The neuron (l, j) -- or layer (l, 0) -- each node of an nn graph belongs to.
+
+    z[l]_j and a[l]_j are read from labels; the weights and bias are the w[l]_.. and b[l]_.. leaves
+    feeding z[l]_j (a weight's jk is ambiguous past 9 neurons, the graph is not). Inputs a[0]_k
+    form layer 0 when grouping by layer.
+    """
+    found: dict[Value, tuple[int, int]] = {}
+    for node in order:
+        parsed = nn_label(node.label)
+        if parsed is None or parsed[0] not in "za":
+            continue
+        kind, layer, j = parsed
+        if layer == 0 and by == "neuron":
+            continue
+        key = (layer, int(j)) if by == "neuron" else (layer, 0)
+        found[node] = key
+        if kind == "z":
+            for p in node.parents:
+                pl = nn_label(p.label)
+                if p.is_leaf and pl is not None and pl[0] in "wb" and pl[1] == layer:
+                    found.setdefault(p, key)
+    return found
+
+
+def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_grad: bool = True,
+         states: Mapping[Value, str] | None = None, names: Mapping[Value, str] | None = None,
+         group: str | None = None, collapse: bool = False, small_constants: bool = True,
+         max_nodes: int | None = 500) -> Diagram:
+    """The diagram of the graph `root` depends on.
+
+    - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
+    - ``number_format``: a format spec for data and grad (".4f" gives 2.0000, ".3g" gives 2).
+    - ``show_grad``: show each node's grad beside its data.
+    - ``states``: a state per node, "done", "current" or "waiting" (colours in `STATE_COLOURS`).
+    - ``names``: a name per node, else its label, its number (constants), ``L`` for an unlabelled
+      root, or a generated ``v1``, ``v2``, ... (as the stepper names them).
+    - ``group``: "neuron" or "layer" clusters the nodes of each neuron or layer of an `nn` graph;
+      with ``collapse=True`` each is drawn as one node (for a neuron: its z, a and delta = dL/dz).
+    - ``max_nodes``: refuse (`DiagramTooLarge`) graphs of more Values than this; None: no limit.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw() takes a Value, got {type(root).__name__}")
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"draw(rankdir=...) must be 'LR' or 'TB', got {rankdir!r}")
+    if group not in GROUPS:
+        raise ValueError(f"draw(group=...) must be one of {GROUPS}, got {group!r}")
+    if collapse and group is None:
+        raise ValueError("draw(collapse=True) needs group='neuron' or group='layer'")
+    if states is not None and not set(states.values()) <= STATE_COLOURS.keys():
+        raise ValueError(f"draw(states=...) values must be among {sorted(STATE_COLOURS)}, "
+                         f"got {sorted(set(states.values()) - STATE_COLOURS.keys())}")
+    format_number(0.0, number_format)  # a bad format spec fails here, naming itself
+    import graphviz  # here, not at the top: `import autograd_lite` stays free of it
+
+    order = topological_order(root)
+    group_of = _groups(order, group) if group else {}
+    grouped = [n for n in order if n in group_of] if collapse else []
+    size = len(order) - len(grouped) + len(set(group_of.values()) if collapse else ())
+    if max_nodes is not None and size > max_nodes:
+        hint = ("draw(root, group='layer', collapse=True)" if not collapse or group == "neuron"
+                else "nn.draw_network(model, trace)")
+        raise DiagramTooLarge(
+            f"the graph has {size} nodes, more than max_nodes={max_nodes}: its picture would be unreadable. "
+            f"For a network's graph draw it grouped, e.g. {hint}, or draw the network itself with "
+            f"nn.draw_network(model, trace); pass max_nodes=None to draw it anyway.")
+
+    names = dict(names) if names is not None else node_names(order, root)
+    states = states or {}
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    num = lambda x: format_number(x, number_format)  # noqa: E731
+    record_braces = rankdir == "LR"  # a record's fields run across the node in either direction
+
+    g = graphviz.Digraph(graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
+                                     "fontname": "Helvetica"},
+                         node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                         edge_attr={"arrowsize": "0.6", "color": "#555555"})
+    clusters: dict[tuple[int, int], list[tuple[str, dict]]] = {}
+    seen: set[tuple[str, str]] = set()  # edges drawn between collapsed groups
+
+    def add(node_id: str, key: tuple[int, int] | None, **attrs: str) -> None:
+        if key is None or collapse:
+            g.node(node_id, **attrs)
+        else:
+            clusters.setdefault(key, []).append((node_id, attrs))
+
+    def rep(node: Value) -> str:
+        """The diagram node standing for `node` (its group's node when collapsed)."""
+        return _group_id(group_of[node]) if collapse and node in group_of else ids[node]
+
+    for node in order:
+        key = group_of.get(node)
+        if not (collapse and key is not None):
+            fields = [names.get(node, ""), f"data {num(node.data)}"] + ([f"grad {num(node.grad)}"] * show_grad)
+            label = _record(*fields)
+            attrs = {"shape": "record", "label": "{ " + label + " }" if record_braces else label}
+            state = states.get(node)
+            if state is not None:
+                attrs.update(style="filled", fillcolor=STATE_COLOURS[state], **{"class": f"value {state}"})
+            if node.is_constant and small_constants:
+                attrs = {"shape": "plaintext", "label": format_number(node.data, ".4g"), "fontsize": "9",
+                         "fontcolor": "#555555", "height": "0.2", "width": "0.2", "margin": "0.02"}
+            add(ids[node], key, **attrs)
+        if node.is_leaf:
+            continue
+        into = rep(node)
+        if not (collapse and key is not None):
+            add(ids[node] + "_op", key, label=node._fn.symbol or node.op, shape="ellipse", fontsize="10",
+                height="0.3", width="0.3", margin="0.02", style="filled", fillcolor="#e3f2fd")
+            g.edge(ids[node] + "_op", into)
+            into = ids[node] + "_op"
+        for p in node.parents:
+            source = rep(p)
+            inside = collapse and key is not None and group_of.get(p) == key
+            if inside or (collapse and (source, into) in seen):
+                continue  # an edge inside a collapsed group, or a repeat between two groups
+            seen.add((source, into))
+            g.edge(source, into)
+
+    for key, members in clusters.items():
+        with g.subgraph(name="cluster_" + _group_id(key)) as c:
+            c.attr(label=_group_title(key, group), style="rounded", color="#90a4ae", fontsize="10")
+            for node_id, attrs in members:
+                c.node(node_id, **attrs)
+    if collapse:
+        for key in dict.fromkeys(group_of[n] for n in grouped):
+            members = [n for n in grouped if group_of[n] == key]
+            g.node(_group_id(key), shape="record", style="rounded,filled", fillcolor="#fff8e1",
+                   label=_collapsed_label(key, group, members, num, show_grad, record_braces))
+    return Diagram(g, size)
+
+
+def _group_id(key: tuple[int, int]) -> str:
+    return f"g{key[0]}_{key[1]}"
+
+
+def _group_title(key: tuple[int, int], group: str) -> str:
+    layer, j = key
+    if group == "neuron":
+        return f"neuron [{layer}]_{j}"
+    return "layer 0 (inputs)" if layer == 0 else f"layer {layer}"
+
+
+def _collapsed_label(key, group, members, num, show_grad, record_braces) -> str:
+    """A collapsed group's record: a neuron's z, a and delta = dL/dz; a layer's size."""
+    fields = [_group_title(key, group)]
+    if group == "neuron":
+        by_kind = {nn_label(node.label)[0]: node for node in members}
+        z, a = by_kind.get("z"), by_kind.get("a", by_kind.get("z"))  # a linear neuron's a is z
+        fields += [f"z {num(z.data)}"] if z is not None else []
+        fields += [f"a {num(a.data)}"] if a is not None else []
+        fields += [f"delta {num(z.grad)}"] if z is not None and show_grad else []
+    else:
+        count = sum(nn_label(n.label)[0] == ("a" if key[0] == 0 else "z") for n in members)
+        fields.append(f"{count} {'input' if key[0] == 0 else 'neuron'}{'s' * (count != 1)}")
+    label = _record(*fields)
+    return "{ " + label + " }" if record_braces else label

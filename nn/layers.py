@@ -1,0 +1,195 @@
+"""`Neuron`, `Layer` and `MLP`: micrograd's structure, labelled in the documents' notation.
+
+With layers l = 1..L, neuron j of a layer and input k of a neuron (all 1-based), a neuron computes
+
+    z^l_j = sum_k w^l_jk a^(l-1)_k + b^l_j        (ONE graph node: the engine's weighted sum)
+    a^l_j = sigma(z^l_j)                          (one node more, none for a linear neuron)
+
+and its nodes carry the labels ``w[l]_jk``, ``b[l]_j``, ``z[l]_j``, ``a[l]_j``; the inputs are
+``a[0]_k`` (a^(0) = x). For a linear neuron a^l_j is z^l_j itself, labelled ``z[l]_j``. When j or k
+has two digits the indices are separated by a comma (``w[2]_12,3``) so a label reads one way.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from autograd_lite import Value, weighted_sum
+
+from .init import check_activation, make_rng, resolve
+from .module import Module
+from .trace import Trace
+
+# The activation sigma as the engine's operation (a Value method); linear has none: a is z.
+_SIGMA = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
+
+
+def _subscript(*indices: int) -> str:
+    return ("" if max(indices) < 10 else ",").join(map(str, indices))
+
+
+def _positive_int(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
+class Neuron(Module):
+    """One neuron: z = sum_k w_k a_k + b as one node, then a = sigma(z).
+
+    ``l`` and ``j`` (1-based) are its layer and its place in the layer, for the labels; ``fan_out``
+    is its layer's width, which Xavier initialisation uses.
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", init: str | None = None,
+                 seed: int | random.Random | None = None, *, l: int = 1, j: int = 1, fan_out: int = 1) -> None:
+        nin = _positive_int(nin, "nin")
+        self.activation = check_activation(activation)
+        rng = make_rng(seed)
+        self.w = [Value(v, f"w[{l}]_{_subscript(j, k)}") for k, v in
+                  enumerate(resolve(init, activation)(nin, fan_out, rng), start=1)]
+        self.b = Value(0.0, f"b[{l}]_{j}")
+        self._sigma = _SIGMA[activation]
+        self._z_label = f"z[{l}]_{j}"
+        self._a_label = f"a[{l}]_{j}"
+
+    def za(self, x: Sequence[Any]) -> tuple[Value, Value]:
+        """(z, a) for inputs x: the pre-activation node and the activation node (the same for linear)."""
+        z = weighted_sum(self.w, x, self.b)
+        z.label = self._z_label
+        if self._sigma is None:
+            return z, z
+        a = self._sigma(z)
+        a.label = self._a_label
+        return z, a
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        return self.za(x)[1]
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        for k, w in enumerate(self.w):
+            yield f"w.{k}", w
+        yield "b", self.b
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of nout Values."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", init: str | None = None,
+                 seed: int | random.Random | None = None, *, l: int = 1) -> None:
+        self.nin = _positive_int(nin, "nin")
+        nout = _positive_int(nout, "nout")
+        self.activation = check_activation(activation)
+        rng = make_rng(seed)
+        self.neurons = [Neuron(nin, activation, init, rng, l=l, j=j, fan_out=nout) for j in range(1, nout + 1)]
+
+    def za(self, x: Sequence[Any]) -> tuple[list[Value], list[Value]]:
+        """The layer's z and a nodes, one per neuron."""
+        self._check_width(x)
+        pairs = [n.za(x) for n in self.neurons]
+        return [z for z, _ in pairs], [a for _, a in pairs]
+
+    def forward(self, x: Sequence[Any]) -> list[Value]:
+        self._check_width(x)
+        return [n.za(x)[1] for n in self.neurons]
+
+    def _check_width(self, x: Sequence[Any]) -> None:
+        if len(x) != self.nin:
+            raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        for j, n in enumerate(self.neurons):
+            for name, p in n.named_parameters():
+                yield f"neurons.{j}.{name}", p
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {len(self.neurons)}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` has layers 2 -> 16 -> 16 -> 1.
+
+    Hidden layers use ``activation``; the last layer uses ``output_activation`` (None: linear, as
+    micrograd, so the outputs are scores or logits for the losses). ``init`` (None, "he", "xavier" or
+    "uniform") picks the initial weights (None: He for ReLU layers, Xavier otherwise); ``seed`` (an int
+    or a random.Random) makes them reproducible without touching the global `random` state.
+    """
+
+    def __init__(self, nin: int, sizes: Sequence[int], activation: str = "relu",
+                 output_activation: str | None = None, init: str | None = None,
+                 seed: int | random.Random | None = None) -> None:
+        self.nin = _positive_int(nin, "nin")
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) == 0:
+            raise ValueError(f"sizes must be a non-empty list of layer widths, got {sizes!r}")
+        self.sizes = [_positive_int(n, "each layer width in sizes") for n in sizes]
+        self.activation = check_activation(activation)
+        self.output_activation = check_activation("linear" if output_activation is None else output_activation)
+        rng = make_rng(seed)
+        widths = [self.nin, *self.sizes]
+        L = len(self.sizes)
+        self.layers = [Layer(widths[l - 1], widths[l], self.activation if l < L else self.output_activation,
+                             init, rng, l=l) for l in range(1, L + 1)]
+
+    def inputs(self, x: Sequence[Any]) -> list[Value]:
+        """a^(0): numbers become leaves labelled ``a[0]_k``; Values are used as given."""
+        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+            raise TypeError(f"an MLP takes a list of {self.nin} numbers or Values, got {type(x).__name__}")
+        if len(x) != self.nin:
+            raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
+        return [v if isinstance(v, Value) else Value(v, f"a[0]_{k}") for k, v in enumerate(x, start=1)]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """The outputs a^L: a list of Values, or one Value when the last layer has one neuron."""
+        a = self.inputs(x)
+        for layer in self.layers:
+            a = layer(a)
+        return a[0] if len(a) == 1 else a
+
+    def trace(self, x: Sequence[Any]) -> Trace:
+        """A forward pass that keeps every layer's z and a nodes (see `Trace`)."""
+        inputs = self.inputs(x)
+        zs, as_ = [], []
+        a = inputs
+        for layer in self.layers:
+            z, a = layer.za(a)
+            zs.append(z)
+            as_.append(a)
+        return Trace(inputs, zs, as_)
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        for l, layer in enumerate(self.layers):
+            for name, p in layer.named_parameters():
+                yield f"layers.{l}.{name}", p
+
+    def config(self) -> dict[str, Any]:
+        """The architecture: what `MLP(**config)` needs to rebuild an MLP of this shape."""
+        return {"nin": self.nin, "sizes": list(self.sizes), "activation": self.activation,
+                "output_activation": self.output_activation}
+
+    def save(self, path: str) -> None:
+        """Write architecture and weights to `path` as JSON, atomically (see `nn.serialization`)."""
+        from .serialization import save
+
+        save(self, path)
+
+    def to_torch(self, dtype: Any = None) -> Any:
+        """The same network as a torch.nn.Sequential (see `nn.torch_bridge`)."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self, dtype=dtype)
+
+    @classmethod
+    def from_torch(cls, seq: Any) -> MLP:
+        """An MLP with the architecture and weights of a torch.nn.Sequential (see `nn.torch_bridge`)."""
+        from .torch_bridge import from_torch
+
+        return from_torch(seq)
+
+    def __repr__(self) -> str:
+        return (f"MLP({self.nin}, {self.sizes}, activation={self.activation!r}, "
+                f"output_activation={self.output_activation!r})")

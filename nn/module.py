@@ -1,0 +1,73 @@
+"""`Module`: what every part of a network shares -- its parameters by name, and their state.
+
+A module names its parameters with dotted paths that mirror attribute access, 0-based like Python
+indexing: ``layers.1.neurons.3.w.2`` is ``model.layers[1].neurons[3].w[2]`` (its graph label, in the
+documents' 1-based notation, is ``w[2]_43``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from autograd_lite import Value
+
+
+class Module:
+    """Base class: subclasses define `named_parameters` and `forward`."""
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """(dotted name, parameter) pairs in a fixed order."""
+        raise NotImplementedError
+
+    def forward(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, *args: Any) -> Any:
+        return self.forward(*args)
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (a leaf Value), in the order of `named_parameters`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0 (leaves accumulate across backward calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """{dotted name: value} for every parameter: plain floats, ready for JSON."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from `state` (as made by `state_dict`).
+
+        Everything is checked first -- the same names exactly, each value a finite real number -- so
+        on any error (a ValueError or TypeError naming the problem) the module is left unchanged.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict() takes a mapping of name -> number, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        missing = [n for n in params if n not in state]
+        unexpected = [n for n in state if n not in params]
+        if missing or unexpected:
+            parts = []
+            if missing:
+                parts.append(f"missing {len(missing)} parameter(s), e.g. {', '.join(missing[:3])}")
+            if unexpected:
+                parts.append(f"unexpected {len(unexpected)} name(s), e.g. {', '.join(map(str, unexpected[:3]))}")
+            raise ValueError(f"state does not fit this {type(self).__name__} "
+                             f"({len(params)} parameters): {'; '.join(parts)}")
+        values = {}
+        for name in params:
+            v = state[name]
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"state[{name!r}] must be a real number, got {v!r} of type {type(v).__name__}")
+            v = float(v)
+            if not math.isfinite(v):
+                raise ValueError(f"state[{name!r}] is {v!r}; parameters must be finite")
+            values[name] = v
+        for name, p in params.items():
+            p.data = values[name]

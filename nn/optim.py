@@ -1,0 +1,201 @@
+"""Optimisers with PyTorch's signatures and update rules, for lists of parameter Values.
+
+Each keeps its per-parameter state as lists of floats and follows torch.optim's single-tensor code
+operation for operation (so float64 results agree to rounding). With g = p.grad (plus
+weight_decay * p where the rule says so) and t the step count:
+
+- SGD:     b = mu b + (1 - dampening) g (b = g at t = 1);  g = g + mu b (nesterov) or b;  p -= lr g
+- RMSprop: v = alpha v + (1 - alpha) g^2;  [centered: m = lerp(m, g, 1 - alpha), v~ = v - m^2];
+           d = sqrt(v~) + eps;  b = mu b + g / d, p -= lr b  (momentum) or p -= lr g / d
+- Adam:    m = lerp(m, g, 1 - beta1);  v = beta2 v + (1 - beta2) g^2;  [amsgrad: v^ = max(v^, v)];
+           p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+- AdamW:   Adam with decoupled weight decay: p *= 1 - lr weight_decay first, g left alone.
+
+The hyper-parameters are attributes (``opt.lr = 0.01`` changes the learning rate from the next step).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from autograd_lite import Value
+
+
+def _params(params: Iterable[Value], who: str) -> list[Value]:
+    params = list(params)
+    if not params:
+        raise ValueError(f"{who} got an empty parameter list")
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"{who} takes Values to optimise, got {type(p).__name__}")
+    if len(set(map(id, params))) != len(params):
+        raise ValueError(f"{who} got the same parameter more than once")
+    return params
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _lerp(start: float, end: float, weight: float) -> float:
+    """torch.lerp: start + weight (end - start), computed from the nearer end as torch does."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
+class Optimizer:
+    """Base class: the parameters, their per-parameter state (lists of floats) and `zero_grad`."""
+
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
+        self.params = _params(params, type(self).__name__ + "()")
+        _check(lr >= 0.0, f"invalid learning rate: {lr}")
+        self.lr = lr
+        self.state: dict[str, list[float]] = {}
+        self.steps = 0
+
+    def _buffer(self, name: str) -> list[float]:
+        if name not in self.state:
+            self.state[name] = [0.0] * len(self.params)
+        return self.state[name]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        """A copy of the per-parameter state and the step count (to restore with `load_state_dict`)."""
+        return {"steps": self.steps, "state": {k: list(v) for k, v in self.state.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.steps = state["steps"]
+        self.state = {k: list(v) for k, v in state["state"].items()}
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum, as torch.optim.SGD."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__(params, lr)
+        _check(momentum >= 0.0, f"invalid momentum value: {momentum}")
+        _check(weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+        _check(not nesterov or (momentum > 0 and dampening == 0),
+               "Nesterov momentum requires a momentum and zero dampening")
+        self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
+
+    def step(self) -> None:
+        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        first = self.steps == 0
+        buf = self._buffer("momentum_buffer") if mu != 0 else None
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd != 0:
+                g = g + wd * p.data
+            if buf is not None:
+                buf[i] = g if first else buf[i] * mu + (1.0 - self.dampening) * g
+                g = g + mu * buf[i] if self.nesterov else buf[i]
+            p.data = p.data + -lr * g
+        self.steps += 1
+
+
+class RMSprop(Optimizer):
+    """RMSprop (optionally centered, with momentum), as torch.optim.RMSprop."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
+        super().__init__(params, lr)
+        _check(eps >= 0.0, f"invalid epsilon value: {eps}")
+        _check(momentum >= 0.0, f"invalid momentum value: {momentum}")
+        _check(weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+        _check(alpha >= 0.0, f"invalid alpha value: {alpha}")
+        self.alpha, self.eps, self.weight_decay = alpha, eps, weight_decay
+        self.momentum, self.centered = momentum, centered
+
+    def step(self) -> None:
+        lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
+        square_avg = self._buffer("square_avg")
+        grad_avg = self._buffer("grad_avg") if self.centered else None
+        buf = self._buffer("momentum_buffer") if mu > 0 else None
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd != 0:
+                g = g + wd * p.data
+            v = square_avg[i] = square_avg[i] * alpha + (1.0 - alpha) * g * g
+            if grad_avg is not None:
+                m = grad_avg[i] = _lerp(grad_avg[i], g, 1.0 - alpha)
+                v = v + -1.0 * m * m
+            avg = math.sqrt(v) + eps
+            if buf is not None:
+                buf[i] = buf[i] * mu + g / avg
+                p.data = p.data + -lr * buf[i]
+            else:
+                p.data = p.data + -lr * (g / avg)
+        self.steps += 1
+
+
+class Adam(Optimizer):
+    """Adam (optionally AMSGrad), as torch.optim.Adam; weight_decay adds weight_decay * p to the gradient."""
+
+    decoupled = False
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        super().__init__(params, lr)
+        _check(eps >= 0.0, f"invalid epsilon value: {eps}")
+        _check(0.0 <= betas[0] < 1.0, f"invalid beta parameter at index 0: {betas[0]}")
+        _check(0.0 <= betas[1] < 1.0, f"invalid beta parameter at index 1: {betas[1]}")
+        _check(weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+        self.betas, self.eps, self.weight_decay, self.amsgrad = tuple(betas), eps, weight_decay, amsgrad
+
+    def step(self) -> None:
+        lr, (beta1, beta2), eps, wd = self.lr, self.betas, self.eps, self.weight_decay
+        exp_avg, exp_avg_sq = self._buffer("exp_avg"), self._buffer("exp_avg_sq")
+        max_sq = self._buffer("max_exp_avg_sq") if self.amsgrad else None
+        t = self.steps + 1
+        step_size = lr / (1.0 - beta1 ** t)
+        bias_correction2_sqrt = math.sqrt(1.0 - beta2 ** t)
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd != 0:
+                if self.decoupled:
+                    p.data = p.data * (1.0 - lr * wd)
+                else:
+                    g = g + wd * p.data
+            m = exp_avg[i] = _lerp(exp_avg[i], g, 1.0 - beta1)
+            v = exp_avg_sq[i] = exp_avg_sq[i] * beta2 + (1.0 - beta2) * g * g
+            if max_sq is not None:
+                v = max_sq[i] = max(max_sq[i], v)
+            denom = math.sqrt(v) / bias_correction2_sqrt + eps
+            p.data = p.data + -step_size * (m / denom)
+        self.steps = t
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW."""
+
+    decoupled = True
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
+    """Scale all gradients so their joint L2 norm is at most max_norm; return the norm before clipping.
+
+    As torch.nn.utils.clip_grad_norm_: coef = max_norm / (norm + 1e-6), applied when it is below 1.
+    """
+    params = _params(params, "clip_grad_norm()")
+    total = math.sqrt(math.fsum(p.grad * p.grad for p in params))
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:
+        for p in params:
+            p.grad = p.grad * coef
+    return total

@@ -1,0 +1,156 @@
+"""`fit`: mini-batch training with a progress bar, reproducible shuffling and a clean Ctrl-C.
+
+One step on a batch (X_b, y_b): forward, C = loss(outputs, y_b) (+ l2 * sum_p p^2, micrograd's
+regularisation), backward, optimiser step. The step is all-or-nothing: if it is interrupted
+(KeyboardInterrupt) the parameters and the optimiser's state are put back as they were after the
+previous step, and `fit` returns the history so far, marked ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd_lite import Value, no_grad, weighted_sum
+
+from . import losses
+from .module import Module
+from .optim import Adam, Optimizer
+
+ENGINES = ("scalar", "batched")
+
+
+@dataclass
+class History:
+    """Per epoch: the mean training loss over the epoch's steps (weighted by batch size, before each
+    update) and the accuracy on all of X after the epoch (None when the loss has no notion of it).
+    ``steps`` counts finished optimiser steps; ``interrupted`` is True after Ctrl-C."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
+    steps: int = 0
+    interrupted: bool = False
+
+
+def _argmax(v: Sequence[float]) -> int:
+    return max(range(len(v)), key=v.__getitem__)
+
+
+# Whether one prediction is right: sign agreement for hinge and BCE, argmax for cross-entropy.
+_CORRECT: dict[Callable, Callable[[Any, Any], bool]] = {
+    losses.hinge: lambda out, y: (out.data > 0) == (float(y) > 0),
+    losses.binary_cross_entropy: lambda out, y: (out.data > 0) == (float(y) > 0.5),
+    losses.cross_entropy: lambda out, y: _argmax([o.data for o in out]) == (
+        y if isinstance(y, int) else _argmax([float(p) for p in y])),
+}
+
+
+def accuracy(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str) -> float | None:
+    """The fraction of samples predicted right; None for mse or a custom loss."""
+    correct = _CORRECT.get(_resolve_loss(loss))
+    if correct is None:
+        return None
+    with no_grad():
+        hits = sum(correct(model(x), t) for x, t in zip(X, y))
+    return hits / len(X)
+
+
+def _resolve_loss(loss: Callable | str) -> Callable:
+    if isinstance(loss, str):
+        if loss not in losses.LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; one of {', '.join(losses.LOSSES)}, or a callable")
+        return losses.LOSSES[loss]
+    if not callable(loss):
+        raise TypeError(f"loss must be a name or a callable(outputs, targets) -> Value, got {loss!r}")
+    return loss
+
+
+def _batch_loss_and_grads(engine: str, model: Module, loss: Callable, X: Sequence[Any], y: Sequence[Any]) -> float:
+    """The batch loss; leaves each parameter's grad accumulated with its gradient."""
+    if engine == "batched":
+        from .batched import batched_loss_and_grads
+
+        return batched_loss_and_grads(model, loss, X, y)
+    total = loss([model(x) for x in X], y)
+    total.backward()
+    return total.data
+
+
+def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str = "mse",
+        optimizer: Optimizer | None = None, epochs: int = 10, batch_size: int | None = None,
+        seed: int | None = None, progress: bool = True, engine: str = "scalar", l2: float = 0.0,
+        lr_schedule: Callable[[int], float] | None = None) -> History:
+    """Train `model` on (X, y) and return the `History`.
+
+    ``loss``: a function of `nn.losses` or its name, or any callable(outputs, targets) -> Value.
+    ``optimizer``: None means Adam(model.parameters(), lr=1e-2). ``batch_size``: None means the
+    whole set (full batch). Each epoch visits the samples in an order shuffled by
+    random.Random(seed). ``l2`` adds l2 * sum_p p^2 to the loss (one weighted-sum node).
+    ``lr_schedule(step)`` (step = 0, 1, ...) sets the optimiser's lr before each step.
+    ``engine``: "scalar" (the graph of Values) or "batched" (`nn.batched`, same numbers, faster).
+    """
+    loss = _resolve_loss(loss)
+    if len(X) == 0 or len(X) != len(y):
+        raise ValueError(f"fit() needs as many targets as samples (at least one), got {len(X)} and {len(y)}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    n = len(X)
+    batch_size = n if batch_size is None else batch_size
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    params = model.parameters()
+    optimizer = Adam(params, lr=1e-2) if optimizer is None else optimizer
+    rng = random.Random(seed)
+    history = History()
+    order = list(range(n))
+    starts = range(0, n, batch_size)
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=epochs * len(starts), disable=not progress, desc="fit", unit="step")
+    try:
+        for _ in range(epochs):
+            rng.shuffle(order)
+            total = 0.0
+            for start in starts:
+                batch = order[start:start + batch_size]
+                if lr_schedule is not None:
+                    optimizer.lr = lr_schedule(history.steps)
+                value = _step(model, params, optimizer, engine, loss, [X[i] for i in batch], [y[i] for i in batch], l2)
+                history.steps += 1
+                total += value * len(batch)
+                bar.update(1)
+                bar.set_postfix(loss=f"{value:.4g}", refresh=False)
+            history.loss.append(total / n)
+            history.accuracy.append(accuracy(model, X, y, loss))
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        bar.close()
+    return history
+
+
+def _step(model: Module, params: list[Value], optimizer: Optimizer, engine: str, loss: Callable,
+          X: list[Any], y: list[Any], l2: float) -> float:
+    """One all-or-nothing training step; returns the batch loss (regularisation included)."""
+    saved = [p.data for p in params]
+    saved_state = optimizer.state_dict()
+    try:
+        optimizer.zero_grad()
+        value = _batch_loss_and_grads(engine, model, loss, X, y)
+        if l2:
+            reg = l2 * weighted_sum(params, params, 0.0)  # sum_p p*p as one node: d/dp = 2p
+            reg.backward()
+            value += reg.data
+        optimizer.step()
+    except BaseException:
+        for p, v in zip(params, saved):
+            p.data = v
+            p.grad = 0.0
+        optimizer.load_state_dict(saved_state)
+        raise
+    return value

@@ -1,0 +1,56 @@
+"""A tiny stand-in for nn.MLP that follows the nn contract (BRIEF), so the diagram and stepper tests
+do not depend on the real nn package: layers[l].neurons[j] with .w, .b, .activation; trace(x) with
+.inputs, .z, .a; labels w[l]_jk, b[l]_j, z[l]_j, a[l]_j (a linear neuron's a is its z node)."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+from autograd_lite import Value, weighted_sum
+
+
+class Neuron:
+    def __init__(self, nin, l, j, activation, rng):
+        sep = "," if j > 9 or nin > 9 else ""  # as nn writes w[2]_12,3
+        self.w = [Value(rng.uniform(-1, 1), label=f"w[{l}]_{j}{sep}{k}") for k in range(1, nin + 1)]
+        self.b = Value(rng.uniform(-0.5, 0.5), label=f"b[{l}]_{j}")
+        self.activation, self.l, self.j = activation, l, j
+
+    def __call__(self, inputs):
+        z = weighted_sum(self.w, inputs, self.b)
+        z.label = f"z[{self.l}]_{self.j}"
+        if self.activation == "linear":
+            return z, z
+        a = getattr(z, self.activation)()
+        a.label = f"a[{self.l}]_{self.j}"
+        return z, a
+
+
+class MLP:
+    def __init__(self, nin, sizes, activation="tanh", seed=0):
+        rng = random.Random(seed)
+        dims = [nin, *sizes]
+        self.nin, self.sizes = nin, list(sizes)
+        self.layers = [
+            SimpleNamespace(neurons=[Neuron(dims[l - 1], l, j, activation if l < len(dims) - 1 else "linear", rng)
+                                     for j in range(1, dims[l] + 1)])
+            for l in range(1, len(dims))
+        ]
+
+    def trace(self, x):
+        inputs = [Value(v, label=f"a[0]_{k}") for k, v in enumerate(x, 1)]
+        zs, as_, a = [], [], inputs
+        for layer in self.layers:
+            pairs = [n(a) for n in layer.neurons]
+            zs.append([z for z, _ in pairs])
+            a = [a for _, a in pairs]
+            as_.append(a)
+        out = as_[-1][0] if len(as_[-1]) == 1 else as_[-1]
+        return SimpleNamespace(inputs=inputs, z=zs, a=as_, output=out)
+
+
+def mse_loss(output, target):
+    loss = (output - target) ** 2
+    loss.label = "L"
+    return loss

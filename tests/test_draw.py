@@ -1,0 +1,226 @@
+"""Graph diagrams: DOT text, SVG from each dot program present, highlighting, grouping, size limit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from standin_mlp import MLP, mse_loss
+from svg_tools import programs, svg_nodes, svg_texts
+
+from autograd_lite import Diagram, DiagramTooLarge, RenderError, Value, draw
+from autograd_lite.draw import STATE_COLOURS
+from autograd_lite.render import find_program, run_dot
+
+
+def xyz():
+    x, y, z = Value(2.0, label="x"), Value(3.0, label="y"), Value(4.0, label="z")
+    return x, y, z, x * y + z
+
+
+def test_dot_source_snapshot():
+    *_, out = xyz()
+    out.backward()
+    assert draw(out).source == """digraph {
+\tgraph [fontname=Helvetica nodesep=0.25 rankdir=LR ranksep=0.35]
+\tnode [fontname=Helvetica fontsize=11]
+\tedge [arrowsize=0.6 color="#555555"]
+\tn0 [label="{ z | data 4.0000 | grad 1.0000 }" shape=record]
+\tn1 [label="{ x | data 2.0000 | grad 3.0000 }" shape=record]
+\tn2 [label="{ y | data 3.0000 | grad 2.0000 }" shape=record]
+\tn3 [label="{ v1 | data 6.0000 | grad 1.0000 }" shape=record]
+\tn3_op [label="*" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin=0.02 shape=ellipse style=filled width=0.3]
+\tn3_op -> n3
+\tn1 -> n3_op
+\tn2 -> n3_op
+\tn4 [label="{ L | data 10.0000 | grad 1.0000 }" shape=record]
+\tn4_op [label="+" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin=0.02 shape=ellipse style=filled width=0.3]
+\tn4_op -> n4
+\tn3 -> n4_op
+\tn0 -> n4_op
+}
+"""
+
+
+@programs
+def test_svg_has_a_record_per_value_and_a_node_per_operation(program):
+    x, y, z, out = xyz()
+    out.backward()
+    nodes = svg_nodes(draw(out).svg(program))
+    assert set(nodes) == {"n0", "n1", "n2", "n3", "n3_op", "n4", "n4_op"}
+    assert nodes["n1"]["texts"] == ["x", "data 2.0000", "grad 3.0000"]
+    assert nodes["n3"]["texts"] == ["v1", "data 6.0000", "grad 1.0000"]
+    assert nodes["n3_op"]["texts"] == ["*"] and nodes["n4_op"]["texts"] == ["+"]
+
+
+@programs
+def test_highlighted_states_are_filled_and_classed(program):
+    x, y, z, out = xyz()
+    s = out.backward_steps()
+    s.step()
+    nodes = svg_nodes(s.draw().svg(program))
+    by_name = {n["texts"][0]: n for n in nodes.values() if n["texts"]}
+    assert "current" in by_name["L"]["classes"] and by_name["L"]["fill"] == STATE_COLOURS["current"]
+    assert "done" in by_name["z"]["classes"] and by_name["z"]["fill"] == STATE_COLOURS["done"]
+    for waiting in ("v1", "x", "y"):
+        assert "waiting" in by_name[waiting]["classes"] and by_name[waiting]["fill"] == STATE_COLOURS["waiting"]
+    s.step()
+    by_name = {n["texts"][0]: n for n in svg_nodes(s.draw().svg(program)).values() if n["texts"]}
+    assert "current" in by_name["v1"]["classes"] and "done" in by_name["L"]["classes"]
+    assert "done" in by_name["x"]["classes"]
+
+
+@programs
+def test_constants_are_drawn_as_their_number(program):
+    x = Value(3.0, label="x")
+    nodes = svg_nodes(draw(2.5 * x).svg(program))
+    assert [n["texts"] for n in nodes.values() if n["texts"] == ["2.5"]] == [["2.5"]]
+    full = svg_nodes(draw(2.5 * x, small_constants=False).svg(program))
+    assert ["2.5", "data 2.5000", "grad 0.0000"] in [n["texts"] for n in full.values()]
+
+
+def test_options_direction_format_grad_and_names():
+    *_, out = xyz()
+    tb = draw(out, rankdir="TB", number_format=".2g", show_grad=False).source
+    assert "rankdir=TB" in tb and "grad" not in tb
+    assert 'label="x | data 2"' in tb  # top to bottom: fields run across without braces
+    assert 'label="{ out | data 10.0000 | grad 0.0000 }"' in draw(out, names={out: "out"}).source
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(rankdir="RL"), "rankdir"), (dict(group="neurons"), "group"), (dict(collapse=True), "collapse"),
+    (dict(states={}), None), (dict(number_format="q"), "format"),
+])
+def test_bad_options_are_named(bad, message):
+    *_, out = xyz()
+    if message is None:
+        draw(out, **bad)  # an empty states mapping is fine
+        return
+    with pytest.raises(ValueError, match=message):
+        draw(out, **bad)
+
+
+def test_bad_state_and_root_are_named():
+    x, y, z, out = xyz()
+    with pytest.raises(ValueError, match="states"):
+        draw(out, states={x: "finished"})
+    with pytest.raises(TypeError, match="Value"):
+        draw(3.0)
+
+
+def test_record_special_characters_are_escaped():
+    x = Value(1.0, label="a|b {c} <d>")
+    assert r"a\|b \{c\} \<d\>" in draw(x).source
+    if find_program():
+        assert svg_nodes(draw(x).svg())["n0"]["texts"][0] == "a|b {c} <d>"
+
+
+def nn_graph():
+    model = MLP(2, [3, 1], seed=1)
+    trace = model.trace([0.5, -1.0])
+    loss = mse_loss(trace.output, 1.0)
+    loss.backward()
+    return model, trace, loss
+
+
+def cluster_blocks(source: str) -> dict[str, str]:
+    return dict(re.findall(r"subgraph (cluster_\w+) \{(.*?)\n\t\}", source, re.S))
+
+
+def test_group_by_neuron_puts_each_neurons_nodes_in_its_cluster():
+    model, trace, loss = nn_graph()
+    blocks = cluster_blocks(draw(loss, group="neuron").source)
+    assert set(blocks) == {"cluster_g1_1", "cluster_g1_2", "cluster_g1_3", "cluster_g2_1"}
+    for j in (1, 2, 3):
+        block = blocks[f"cluster_g1_{j}"]
+        labels = set(re.findall(r"\{ ([^ ]+) \|", block))
+        assert labels == {f"w[1]_{j}1", f"w[1]_{j}2", f"b[1]_{j}", f"z[1]_{j}", f"a[1]_{j}"}
+        assert f'label="neuron [1]_{j}"' in block
+    # The output neuron is linear: its a is its z node.
+    assert set(re.findall(r"\{ ([^ ]+) \|", blocks["cluster_g2_1"])) == {
+        "w[2]_11", "w[2]_12", "w[2]_13", "b[2]_1", "z[2]_1"}
+
+
+def test_group_by_layer_includes_the_inputs_as_layer_0():
+    model, trace, loss = nn_graph()
+    blocks = cluster_blocks(draw(loss, group="layer").source)
+    assert set(blocks) == {"cluster_g0_0", "cluster_g1_0", "cluster_g2_0"}
+    assert set(re.findall(r"\{ ([^ ]+) \|", blocks["cluster_g0_0"])) == {"a[0]_1", "a[0]_2"}
+    assert 'label="layer 0 (inputs)"' in blocks["cluster_g0_0"]
+
+
+@programs
+def test_collapsed_neurons_show_z_a_and_delta(program):
+    model, trace, loss = nn_graph()
+    diagram = draw(loss, group="neuron", collapse=True)
+    nodes = svg_nodes(diagram.svg(program))
+    z, a = trace.z[0][1], trace.a[0][1]
+    assert nodes["g1_2"]["texts"] == ["neuron [1]_2", f"z {z.data:.4f}", f"a {a.data:.4f}", f"delta {z.grad:.4f}"]
+    # 2 inputs + 4 neurons + v1 = output - 1, L, and the constants 1 and 2.
+    assert diagram.size == 2 + 4 + 2 + 2 == len([n for n in nodes if not n.endswith("_op")])
+    layers = svg_nodes(draw(loss, group="layer", collapse=True).svg(program))
+    assert layers["g1_0"]["texts"] == ["layer 1", "3 neurons"] and layers["g0_0"]["texts"] == ["layer 0 (inputs)",
+                                                                                                "2 inputs"]
+    assert layers["g2_0"]["texts"] == ["layer 2", "1 neuron"]
+
+
+def test_collapsed_groups_are_joined_by_one_edge_each():
+    model, trace, loss = nn_graph()
+    source = draw(loss, group="layer", collapse=True).source
+    assert source.count("g0_0 -> g1_0") == 1 and source.count("g1_0 -> g2_0") == 1
+
+
+def test_a_graph_over_the_size_limit_is_refused_with_the_grouped_view_suggested():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(300):
+        y = y * x  # 301 Values besides the constant-free chain: x and 300 products
+    with pytest.raises(DiagramTooLarge, match=r"301 nodes, more than max_nodes=300.*group='layer', collapse=True"):
+        draw(y, max_nodes=300)
+    assert draw(y, max_nodes=None).size == 301
+    model = MLP(8, [16, 16, 1], seed=0)
+    loss = mse_loss(model.trace([0.1] * 8).output, 0.0)
+    with pytest.raises(DiagramTooLarge, match="unreadable"):
+        draw(loss)
+    assert draw(loss, group="layer", collapse=True).size == 4 + 4  # 4 layers, v1, L, two constants
+
+
+def test_render_writes_the_format_of_the_extension(tmp_path):
+    *_, out = xyz()
+    diagram = draw(out)
+    assert diagram.render(tmp_path / "g.dot").read_text() == diagram.source
+    with pytest.raises(ValueError, match="extension"):
+        diagram.render(tmp_path / "graph")
+    if find_program() is None:
+        pytest.skip("no dot program")
+    assert diagram.render(tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
+    assert diagram.render(tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_jupyter_repr_is_svg_text():
+    if find_program() is None:
+        pytest.skip("no dot program")
+    *_, out = xyz()
+    diagram = draw(out)
+    svg = diagram._repr_svg_()
+    assert isinstance(svg, str) and "<svg" in svg and "data 10.0000" in svg_texts(svg)
+    assert isinstance(diagram, Diagram) and "svg" in repr(diagram)
+
+
+def test_render_errors_are_clear():
+    with pytest.raises(RenderError, match="not found"):
+        run_dot("digraph { a }", "svg", program="/nonexistent/dot")
+    if find_program() is None:
+        pytest.skip("no dot program")
+    with pytest.raises(RenderError, match="failed"):
+        run_dot("digraph { a }", "no-such-format")
+    with pytest.raises(RenderError, match="failed"):
+        run_dot("this is not DOT {", "svg")
+
+
+def test_groups_read_two_digit_indices():
+    model = MLP(11, [12, 1], seed=0)
+    loss = mse_loss(model.trace([0.1] * 11).output, 0.0)
+    blocks = cluster_blocks(draw(loss, group="neuron", max_nodes=None).source)
+    labels = set(re.findall(r"\{ ([^ ]+) \|", blocks["cluster_g1_12"]))
+    assert labels == {f"w[1]_12,{k}" for k in range(1, 12)} | {"b[1]_12", "z[1]_12", "a[1]_12"}

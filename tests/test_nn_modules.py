@@ -1,0 +1,157 @@
+"""Neuron, Layer, MLP: structure, textbook labels, parameters by name, state, initialisation, trace."""
+
+import importlib
+import math
+import random
+import statistics
+
+import pytest
+
+import nn
+from autograd_lite import Value, no_grad
+
+
+def test_micrograd_structure_and_outputs():
+    model = nn.MLP(2, [3, 1], seed=0)
+    assert (model.nin, model.sizes, len(model.layers)) == (2, [3, 1], 2)
+    assert len(model.layers[0].neurons) == 3 and len(model.layers[0].neurons[1].w) == 2
+    assert isinstance(model.layers[1].neurons[0].b, Value)
+    out = model([1.0, -2.0])
+    assert isinstance(out, Value)
+    many = nn.MLP(2, [3, 4], seed=0)([1.0, -2.0])
+    assert isinstance(many, list) and len(many) == 4
+    assert (model.activation, model.output_activation) == ("relu", "linear")
+    assert [layer.activation for layer in model.layers] == ["relu", "linear"]
+
+
+def test_textbook_labels():
+    model = nn.MLP(3, [4, 12, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    n = model.layers[1].neurons[0]
+    assert n.w[2].label == "w[2]_13" and n.b.label == "b[2]_1"
+    assert model.layers[2].neurons[0].w[11].label == "w[3]_1,12"
+    t = model.trace([0.1, 0.2, 0.3])
+    assert [v.label for v in t.inputs] == ["a[0]_1", "a[0]_2", "a[0]_3"]
+    assert t.z[0][1].label == "z[1]_2" and t.a[0][1].label == "a[1]_2"
+    assert t.output.label == "a[3]_1"
+
+
+def test_pre_activation_is_one_weighted_sum_node_and_linear_a_is_z():
+    model = nn.MLP(4, [3, 2], activation="relu", seed=0)
+    t = model.trace([1.0, 2.0, 3.0, 4.0])
+    z = t.z[0][0]
+    assert z.op == "wsum" and len(z.parents) == 2 * 4 + 1
+    assert t.a[0][0].op == "relu" and t.a[0][0].parents == (z,)
+    assert t.a[1][0] is t.z[1][0] and t.z[1][0].label == "z[2]_1"
+    assert z.parents[0] is model.layers[0].neurons[0].w[0] and z.parents[-1] is model.layers[0].neurons[0].b
+
+
+def test_trace_deltas_are_the_z_grads():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    t = model.trace([0.5, -0.5])
+    t.output.backward()
+    assert t.deltas()[1] == [1.0]  # delta^L = dC/dz^L with C = z^L
+    w = model.layers[1].neurons[0].w
+    expected = [w[j].data * (1 - t.a[0][j].data ** 2) for j in range(3)]
+    assert t.deltas()[0] == pytest.approx(expected, rel=1e-14)
+
+
+def test_named_parameters_are_dotted_paths():
+    model = nn.MLP(2, [3, 1], seed=0)
+    names = dict(model.named_parameters())
+    assert len(names) == 3 * 3 + 4 == len(model.parameters())
+    assert names["layers.0.neurons.2.w.1"] is model.layers[0].neurons[2].w[1]
+    assert names["layers.1.neurons.0.b"] is model.layers[1].neurons[0].b
+    assert list(names)[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+
+
+def test_zero_grad_and_state_dict_round_trip():
+    a, b = nn.MLP(2, [3, 1], seed=0), nn.MLP(2, [3, 1], seed=1)
+    a([1.0, 1.0]).backward()
+    assert any(p.grad for p in a.parameters())
+    a.zero_grad()
+    assert all(p.grad == 0.0 for p in a.parameters())
+    b.load_state_dict(a.state_dict())
+    assert b.state_dict() == a.state_dict()
+
+
+@pytest.mark.parametrize("change, error", [
+    (lambda s: s.pop("layers.1.neurons.0.b"), "missing 1 parameter"),
+    (lambda s: s.update({"layers.2.neurons.0.b": 1.0}), "unexpected 1 name"),
+    (lambda s: s.update({"layers.0.neurons.0.b": math.nan}), "finite"),
+    (lambda s: s.update({"layers.0.neurons.0.b": "1.0"}), "real number"),
+])
+def test_bad_state_raises_and_leaves_the_model_unchanged(change, error):
+    model = nn.MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    state = {k: 0.0 for k in before}
+    change(state)
+    with pytest.raises((ValueError, TypeError), match=error):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
+def test_seed_is_reproducible_and_leaves_global_random_alone():
+    random.seed(123)
+    expected = random.random()
+    random.seed(123)
+    a, b = nn.MLP(3, [4, 1], seed=7), nn.MLP(3, [4, 1], seed=7)
+    assert random.random() == expected
+    assert a.state_dict() == b.state_dict() != nn.MLP(3, [4, 1], seed=8).state_dict()
+
+
+@pytest.mark.parametrize("activation, init, std", [
+    ("relu", None, math.sqrt(2 / 200)),                    # He: N(0, 2 / n_in)
+    ("tanh", None, math.sqrt(6 / 300) / math.sqrt(3)),     # Xavier: U(+-sqrt(6 / (n_in + n_out)))
+    ("relu", "uniform", 1 / math.sqrt(3)),                 # micrograd: U(-1, 1)
+])
+def test_initialisation_scales(activation, init, std):
+    layer = nn.Layer(200, 100, activation=activation, init=init, seed=0)
+    ws = [w.data for n in layer.neurons for w in n.w]
+    assert statistics.pstdev(ws) == pytest.approx(std, rel=0.03)
+    assert all(n.b.data == 0.0 for n in layer.neurons)
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda: nn.MLP(0, [1]), "nin must be a positive int"),
+    (lambda: nn.MLP(2, []), "sizes must be a non-empty list"),
+    (lambda: nn.MLP(2, [3, 0]), "positive int"),
+    (lambda: nn.MLP(2, [1], activation="gelu"), "activation must be one of"),
+    (lambda: nn.MLP(2, [1], init="normal"), "init must be None or one of"),
+    (lambda: nn.MLP(2, [1], seed=1.5), "seed must be"),
+    (lambda: nn.MLP(2, [1], seed=0)([1.0]), "takes 2 inputs, got 1"),
+    (lambda: nn.MLP(2, [1], seed=0)(3.0), "takes a list of 2"),
+    (lambda: nn.Layer(2, 3, seed=0)([1.0, 2.0, 3.0]), "takes 2 inputs, got 3"),
+])
+def test_bad_arguments_name_the_problem(make, error):
+    with pytest.raises((ValueError, TypeError), match=error):
+        make()
+
+
+def test_neuron_and_layer_alone():
+    n = nn.Neuron(2, activation="sigmoid", seed=0)
+    out = n([1.0, 2.0])
+    assert out.op == "sigmoid" and out.label == "a[1]_1" and [p.label for p in n.parameters()] == [
+        "w[1]_11", "w[1]_12", "b[1]_1"]
+    assert [name for name, _ in n.named_parameters()] == ["w.0", "w.1", "b"]
+    assert len(nn.Layer(2, 3, seed=0)([1.0, 2.0])) == 3
+    with no_grad():
+        assert nn.MLP(2, [2, 1], seed=0)([1.0, 1.0]).parents == ()
+
+
+def test_values_as_inputs_carry_gradients():
+    x = [Value(1.0), Value(-1.0, label="x2")]
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    model(x).backward()
+    assert x[0].grad != 0.0 and x[0].label == "" and x[1].label == "x2"
+
+
+def test_torch_bridge_methods_delegate():
+    model = nn.MLP(2, [3, 1], seed=0)
+    try:
+        importlib.import_module("nn.torch_bridge")  # written by the batched-replay helper
+    except ImportError:
+        with pytest.raises(ImportError):
+            model.to_torch()
+    else:
+        torch = pytest.importorskip("torch")
+        assert nn.MLP.from_torch(model.to_torch(torch.float64)).state_dict() == model.state_dict()
