@@ -66,6 +66,10 @@ def wide(V: type, n: int) -> Any:
 GRAPHS: dict[str, Callable[[type, int], Any]] = {"chain": chain, "wide": wide}
 
 
+def progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
 def in_big_thread(fn: Callable[[], Any]) -> Any:
     """Run fn in a thread with a 1 GiB stack and a high recursion limit (what micrograd's deep chains need)."""
     result: list[Any] = []
@@ -111,6 +115,7 @@ def timings(sizes: dict[int, int], engines: dict[str, type]) -> list[dict]:
     rows = []
     for graph in GRAPHS:
         for n, repeats in sizes.items():
+            progress(f"timing {graph} graphs of {n:,} nodes, {repeats} runs each")
             runs: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
             for r in range(repeats):
                 order = list(engines) if r % 2 == 0 else list(engines)[::-1]
@@ -210,6 +215,7 @@ def run(sizes: dict[int, int], memory_size: int, depth_cap: int, garbage_size: i
         cells += [f"{row[p][2] / row[ours][2]:.1f}x" for p in peers]
         out.append(f"| {row['graph']} | {row['nodes']:,} | {row['runs']} | " + " | ".join(cells) + " |")
 
+    progress("memory, cyclic garbage, deepest chains")
     mem = {(g, n): in_big_thread(lambda g=g, V=V: memory_per_node(V, g, memory_size))
            for g in GRAPHS for n, V in engines.items()}
     garbage = {(g, n): in_big_thread(lambda g=g, V=V: cyclic_garbage(V, g, garbage_size))
