@@ -38,8 +38,8 @@ def sigmoid(x):
 
 
 def relu(x):
-    """max(x, 0) that keeps nan."""
-    return np.where(x <= 0, 0.0, x)
+    """max(x, 0) that keeps nan and -0.0."""
+    return np.where(x < 0, 0.0, x)
 
 
 def relu_slope(x):

@@ -22,6 +22,8 @@ def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order() takes a Value, got {type(root).__name__}")
+    if root._fn is None:
+        return [root] if leaves else []
     visited = set()
     order: list[Value] = []
     stack: list[Value | None] = [root]

@@ -84,8 +84,8 @@ def sigmoid(x: float) -> float:
 
 
 def relu(x: float) -> float:
-    """max(x, 0) that keeps nan (as torch.relu does)."""
-    return 0.0 if x <= 0.0 else x
+    """max(x, 0) that keeps nan and -0.0 (as torch.relu does)."""
+    return 0.0 if x < 0.0 else x
 
 
 def relu_slope(x: float) -> float:

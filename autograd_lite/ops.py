@@ -88,7 +88,8 @@ class Mul(Op):
 
 
 class Div(Op):
-    """a / b;  d/da = 1/b, d/db = -a/b^2."""
+    """a / b;  d/da = 1/b, d/db = -a/b^2, computed as -out/b (as PyTorch): b^2 itself would
+    overflow or underflow for |b| beyond about 1e154 or below 1e-154 where a/b^2 does not."""
 
     name, symbol, expr, local = "/", "/", "{0} / {1}", ("1/{1}", "-{0}/{1}^2")
 
@@ -98,7 +99,7 @@ class Div(Op):
 
     @staticmethod
     def backward(m, out, a, b):
-        return (m.div(1.0, b), m.div(-a, b * b))
+        return (m.div(1.0, b), -m.div(out, b))
 
 
 class Neg(Op):
@@ -254,8 +255,8 @@ class WeightedSum(Op):
     @classmethod
     def describe(cls, names, out):
         n = len(names) // 2
-        terms = " + ".join(f"{names[k]}*{names[n + k]}" for k in range(n))
-        return (f"{terms} + {names[-1]}", tuple(names[n:2 * n]) + tuple(names[:n]) + ("1",))
+        terms = [f"{names[k]}*{names[n + k]}" for k in range(n)]
+        return (" + ".join([*terms, names[-1]]), tuple(names[n:2 * n]) + tuple(names[:n]) + ("1",))
 
 
 class LogSumExp(Op):

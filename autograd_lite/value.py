@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 def _as_float(data: Any, who: str = "Value()") -> float:
     """The float of a real number, or a TypeError naming what was given instead."""
     if isinstance(data, numbers.Real) and not isinstance(data, Value):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # an int or Fraction beyond 1.8e308: say which call got it
+            raise OverflowError(f"{who} takes a real number, got {type(data).__name__} too large "
+                                f"for a float (above 1.8e308)") from None
     # numpy booleans and 0-d numeric arrays are real numbers too, though not numbers.Real.
     kind = getattr(getattr(data, "dtype", None), "kind", None)
     if kind in ("b", "i", "u", "f") and getattr(data, "ndim", None) == 0:

@@ -1,0 +1,39 @@
+"""benchmarks/engine.py runs end to end at tiny sizes (no timing is asserted: figures live in the notes)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "engine.py"
+spec = importlib.util.spec_from_file_location("bench_engine", PATH)
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+
+@pytest.mark.parametrize("graph", sorted(bench.GRAPHS))
+def test_both_engines_build_the_same_function(graph):
+    roots = {}
+    for name, V in bench.ENGINES.items():
+        root = bench.GRAPHS[graph](V, 64)
+        root.backward()
+        roots[name] = root.data
+    assert len(set(roots.values())) == 1
+    assert len(bench.autograd_lite.topological_order(bench.GRAPHS[graph](bench.autograd_lite.Value, 64),
+                                                     leaves=False)) in (63, 64)
+
+
+def test_report_at_tiny_sizes():
+    report = bench.run({64: 1, 128: 1}, memory_size=64, depth_cap=500, garbage_size=64)
+    lines = report.splitlines()
+    assert sum(line.startswith("| chain |") or line.startswith("| wide |") for line in lines) == 4
+    ours = next(line for line in lines if line.startswith("| autograd_lite |"))
+    assert "| 0 / 0 |" in ours and ">= 500 (cap)" in ours  # no cyclic garbage; deep enough
+
+
+def test_deepest_chain_reports_how_it_failed():
+    # micrograd's recursive sort fails near the default recursion limit of 1000.
+    if "micrograd" not in bench.ENGINES:
+        pytest.skip("micrograd (the [bench] extra) is not installed")
+    depth, why = bench.deepest_chain("micrograd", cap=4000)
+    assert 500 < depth < 1000 and "RecursionError" in why
