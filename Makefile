@@ -26,3 +26,9 @@ bench: $(VENV)/.installed-bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+
+# The batched replay against micrograd and PyTorch (float64, CPU): see benchmarks/batched.py.
+.PHONY: bench-batched
+bench-batched: $(VENV)/.installed-bench
+	$(BIN)/python -m pip install --quiet scikit-learn torch==2.13.0
+	$(BIN)/python benchmarks/batched.py

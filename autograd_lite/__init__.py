@@ -7,6 +7,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .modes import enable_grad, is_grad_enabled, no_grad
 from .ops import OPS, Op
 from .render import RenderError
+from .replay import Replay, ReplayError, compile
 from .stepper import BackwardStepper, Step
 from .value import Const, Value, logsumexp, weighted_sum
 
@@ -20,9 +21,12 @@ __all__ = [
     "GradcheckError",
     "Op",
     "RenderError",
+    "Replay",
+    "ReplayError",
     "Step",
     "Value",
     "chain_rule_step",
+    "compile",
     "detect_anomaly",
     "draw",
     "enable_grad",

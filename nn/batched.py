@@ -1,0 +1,239 @@
+"""Batched training steps: one sample's graph, traced once, replayed over every batch (numpy).
+
+``nn.fit(..., engine="batched")`` calls `batched_loss_and_grads(model, loss, X_batch, y_batch)`.
+Instead of building a scalar graph per sample, it traces the model and the loss on ONE sample whose
+inputs and targets are placeholder leaves, compiles that graph (`autograd_lite.compile`) and replays
+it with every node holding a vector over the batch. The numbers are those of the scalar engine: the
+same operation table, with numpy (see `autograd_lite.replay`). The loss of a batch is the mean over
+samples of the per-sample loss, as the nn losses average (a loss that sums is detected and summed).
+
+Placeholders: the sample's inputs a^(0)_k and its target(s) become input leaves of the replay.
+For cross-entropy with class indices, the target is passed as one-hot probabilities, so the graph's
+structure does not depend on the class (one index would pick one logit: a different graph per class).
+
+Targets: a placeholder lets any number through, so each target value not seen before is first given
+to the loss as a number; the loss refuses bad ones (a hinge label of 0) exactly as on the scalar path.
+
+Caching: tracing and compiling cost about as much as ten training steps, so the compiled program
+is kept by a `BatchedTrainer(model, loss)` -- the explicit object to hold for full control.
+`batched_loss_and_grads` (whose signature nn.fit fixes) keeps the compiled programs in a module-level
+cache keyed weakly by model and loss: an entry references neither, so it dies with either; it holds
+only data derived from them, and is checked on every use (same parameter Values in the same order,
+same activations, same batch layout), so a hit can never give other numbers than a fresh compile.
+That is the one piece of global mutable state, chosen over attributes set on another package's
+model objects. Parameter values are read at every step, never baked in.
+
+Not detected: a model whose graph depends on the data in a way the traced samples (the first one,
+the last one and one of another target) do not reveal, and structural edits to a model the
+fingerprint does not see (anything but parameters being replaced and neurons' activations changed):
+build a new `BatchedTrainer`, or use engine="scalar", after such edits.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd_lite import Value, compile, enable_grad, no_grad
+from autograd_lite.replay import Replay, ReplayError
+
+__all__ = ["BatchedTrainer", "batched_loss_and_grads"]
+
+
+def _fingerprint(model: Any) -> tuple:
+    """What can change a model's graph without replacing its parameters: the neurons' activations."""
+    return tuple(getattr(n, "activation", None) for layer in getattr(model, "layers", ())
+                 for n in getattr(layer, "neurons", ()))
+
+
+def _walk_parameters(model: Any) -> list[Value] | None:
+    """An MLP's parameters read straight off layers[l].neurons[j].w / .b (None for another shape).
+
+    Used, once checked equal to model.parameters(), to notice replaced parameters at every step:
+    parameters() builds a dotted name for each, which costs as much as a third of a replayed step.
+    """
+    try:
+        return [v for layer in model.layers for n in layer.neurons for v in (*n.w, n.b)]
+    except (AttributeError, TypeError):
+        return None
+
+
+def _same_values(a: Sequence[Value] | None, b: Sequence[Value]) -> bool:
+    return a is not None and len(a) == len(b) and all(map(operator.is_, a, b))
+
+
+def _is_cross_entropy(loss: Callable) -> bool:
+    try:
+        from . import losses
+    except ImportError:  # nn.losses not written yet: only an explicit class_targets=True applies
+        return False
+    return loss is getattr(losses, "cross_entropy", None)
+
+
+class _Program:
+    """A compiled sample for one batch layout, and the targets the loss has already accepted.
+
+    The placeholders let any number through as a target, so each target value not seen before is
+    first given to the loss as a number (with dummy outputs), which raises as the scalar path would;
+    after the first epoch every target has been seen and the check is a set lookup per sample.
+    """
+
+    __slots__ = ("replay", "reduction", "n_out", "single", "accepted", "walk")
+
+    def __init__(self, replay: Replay, reduction: str, n_out: int, single: bool, accepted: set[tuple],
+                 walk: bool) -> None:
+        self.replay, self.reduction, self.n_out, self.single = replay, reduction, n_out, single
+        self.accepted = accepted
+        self.walk = walk  # whether _walk_parameters(model) lists model.parameters()
+
+
+class BatchedTrainer:
+    """Batch loss and gradients of `model` under `loss`, by replaying one traced sample (numpy).
+
+    ``class_targets``: targets are class indices to pass to the loss as one-hot probabilities
+    (default: when `loss` is nn.losses.cross_entropy and the targets are numbers).
+    """
+
+    def __init__(self, model: Any, loss: Callable, *, class_targets: bool | None = None) -> None:
+        if not callable(model) or not hasattr(model, "parameters"):
+            raise TypeError(f"BatchedTrainer needs an nn model (callable, with parameters()), "
+                            f"got {type(model).__name__}")
+        if not callable(loss):
+            raise TypeError(f"BatchedTrainer needs a loss function, got {type(loss).__name__}")
+        self.model, self.loss = model, loss
+        self.class_targets = class_targets
+        self._programs: dict[tuple, _Program] = {}  # by batch layout
+        self._fingerprint = _fingerprint(model)
+
+    def loss_and_grads(self, X: Any, y: Any) -> float:
+        """The loss of the batch (X: one row per sample; y: one target per sample) as a float;
+        each parameter's ``.grad`` is increased by the loss's gradient, as backward() would."""
+        import numpy as np
+
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if X.ndim != 2 or len(X) == 0:
+            raise ValueError(f"X must be a non-empty batch of samples, one row each; got shape {X.shape}")
+        if y.ndim not in (1, 2) or len(y) != len(X):
+            raise ValueError(f"y must hold one target (a number or a row) per sample: got shape {y.shape} "
+                             f"for {len(X)} samples")
+        classes = self.class_targets if self.class_targets is not None else (
+            y.ndim == 1 and _is_cross_entropy(self.loss))
+        if classes and y.ndim != 1:
+            raise ValueError(f"class targets are one class index per sample, got shape {y.shape}")
+        program = self._program(X, y, classes)
+        n_out = program.n_out
+        if classes:
+            index = y.astype(int)
+            if not np.array_equal(index, y) or index.min() < 0 or index.max() >= n_out:
+                raise ValueError(f"class targets must be integers in 0..{n_out - 1} (the model has {n_out} "
+                                 f"outputs), got {sorted(set(y.tolist()) - set(range(n_out)))[:5]}")
+            targets = np.eye(n_out)[index]
+        else:
+            targets = y.reshape(len(y), -1)
+            self._check_targets(program.accepted, program.single, program.n_out, targets, y.ndim == 1)
+        loss, _ = program.replay.run(np.hstack([X, targets]), reduction=program.reduction, accumulate=True)
+        return loss
+
+    def _check_targets(self, accepted: set[tuple], single: bool, n_out: int, targets: Any, scalar: bool) -> None:
+        """Give the loss each target row not accepted before, as numbers: it raises as on the scalar path."""
+        new: dict[tuple, int] = {}
+        for i, key in enumerate(map(tuple, targets.tolist())):
+            if key not in accepted and key not in new:
+                new[key] = i
+        outputs = self._stub(single, n_out, 0.0)
+        for key, i in new.items():
+            try:
+                with no_grad():
+                    self.loss([outputs], [key[0] if scalar else list(key)])
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"sample {i} of the batch: {e}") from e
+            accepted.add(key)
+
+    def _program(self, X: Any, y: Any, classes: bool) -> _Program:
+        if _fingerprint(self.model) != self._fingerprint:
+            raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
+                              "make a new BatchedTrainer")
+        layout = (X.shape[1], classes, y.shape[1:])
+        cached = self._programs.get(layout)
+        if cached is not None and _same_values(
+                _walk_parameters(self.model) if cached.walk else list(self.model.parameters()), cached.replay.params):
+            return cached
+        params = list(self.model.parameters())
+        samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
+        traces = [self._trace(X[k], y[k], classes) for k in samples]
+        (root, inputs, (out, t), n_out), *others = traces
+        single = not isinstance(out, Sequence)
+        accepted: set[tuple] = set()
+        if not classes:  # the traced targets are numbers the loss never saw: check them first
+            self._check_targets(accepted, single, n_out, y.reshape(len(y), -1), y.ndim == 1)
+        replay = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others])
+        t_other = others[0][2][1] if others else t
+        program = _Program(replay, self._reduction(single, n_out, t, t_other), n_out, single, accepted,
+                           _same_values(_walk_parameters(self.model), params))
+        self._programs[layout] = program
+        return program
+
+    def _trace(self, x: Any, target: Any, classes: bool) -> tuple[Value, list[Value], tuple, int]:
+        """One sample's loss graph over placeholder leaves: (root, placeholders, (outputs, target),
+        number of model outputs)."""
+        inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x)]
+        with enable_grad():  # a trace under no_grad() would record nothing to replay
+            out = self.model(inputs)
+            n_out = len(out) if isinstance(out, Sequence) else 1
+            if classes:
+                t: Any = [Value(float(j == target), label=f"y_{j + 1}") for j in range(n_out)]
+            elif target.ndim == 0:
+                t = Value(float(target), label="y")
+            else:
+                t = [Value(float(v), label=f"y_{j + 1}") for j, v in enumerate(target)]
+            root = self.loss([out], [t])
+        if not isinstance(root, Value):
+            raise TypeError(f"the loss must return a Value, got {type(root).__name__}")
+        return root, inputs + (t if isinstance(t, list) else [t]), (out, t), n_out
+
+    @staticmethod
+    def _stub(single: bool, n_out: int, value: float) -> Any:
+        """Outputs of the model's shape holding made-up numbers (no model involved)."""
+        return Value(value) if single else [Value(value + 0.1 * j) for j in range(n_out)]
+
+    def _reduction(self, single: bool, n_out: int, t_a: Any, t_b: Any) -> str:
+        """Whether the loss averages or sums over the batch: compare it on two samples with each
+        alone, at made-up outputs (finite whatever the model computes) and two traced targets."""
+        out_a, out_b = self._stub(single, n_out, 0.3), self._stub(single, n_out, -0.7)
+        with no_grad():
+            a, b = self.loss([out_a], [t_a]).data, self.loss([out_b], [t_b]).data
+            both = self.loss([out_a, out_b], [t_a, t_b]).data
+        for reduction, expected in (("mean", (a + b) / 2), ("sum", a + b)):
+            if math.isclose(both, expected, rel_tol=1e-9, abs_tol=1e-12):
+                return reduction
+        raise ReplayError(f"the loss of two samples ({both!r}) is neither the mean nor the sum of their "
+                          f"losses ({a!r}, {b!r}): a batch cannot be replayed one sample at a time")
+
+
+# Compiled programs per model and loss, both keyed weakly: an entry holds neither (only Replays of
+# the model's parameters), so it dies with either. See the module docstring.
+_programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_programs_lock = threading.Lock()
+
+
+def batched_loss_and_grads(model: Any, loss: Callable, X_batch: Any, y_batch: Any) -> float:
+    """The batch loss (mean over samples, as nn losses average) as a float; each parameter's
+    ``.grad`` is increased by its gradient. Same numbers as the scalar engine on the whole batch,
+    computed by replaying one traced sample with numpy (see `BatchedTrainer`)."""
+    trainer = BatchedTrainer(model, loss)
+    try:
+        with _programs_lock:
+            by_loss = _programs.setdefault(model, weakref.WeakKeyDictionary())
+            fingerprint, programs = by_loss.get(loss, (None, None))
+            if programs is None or fingerprint != trainer._fingerprint:
+                by_loss[loss] = (trainer._fingerprint, trainer._programs)
+            else:
+                trainer._programs = programs
+    except TypeError:  # a model or loss that cannot be weakly referenced or hashed: no caching
+        pass
+    return trainer.loss_and_grads(X_batch, y_batch)

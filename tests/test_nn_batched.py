@@ -1,0 +1,288 @@
+"""nn.batched: batch loss and gradients by replay, against the scalar engine on the whole batch.
+
+The first part uses the real nn (nn.MLP, nn.losses, nn.fit) and is skipped until nn is merged; the
+second drives BatchedTrainer with a tiny stand-in model, so the caching and error paths are tested
+now either way.
+"""
+
+import math
+import random
+
+import numpy as np
+import pytest
+from tiny_mlp import StandIn
+
+import nn
+from autograd_lite import ReplayError, Value, logsumexp, no_grad
+from nn.batched import BatchedTrainer, batched_loss_and_grads
+
+REL = 1e-12
+
+real_nn = pytest.mark.skipif(not (hasattr(nn, "MLP") and hasattr(nn, "losses")),
+                             reason="nn.MLP / nn.losses not written yet (the nn-lib branch); re-run after merging")
+
+
+def scalar_loss_and_grads(model, loss, X, targets):
+    """The scalar engine on the whole batch, plus each gradient's scale sum_i |dl_i/dp| / B (a sum
+    over samples that cancels can only be as exact as adding its terms in another order)."""
+    params = list(model.parameters())
+    scale = np.zeros(len(params))
+    for x, t in zip(X, targets):
+        for p in params:
+            p.grad = 0.0
+        loss([model(list(map(float, x)))], [t]).backward()
+        scale += np.abs([p.grad for p in params]) / len(X)
+    for p in params:
+        p.grad = 0.0
+    L = loss([model(list(map(float, x))) for x in X], list(targets))
+    L.backward()
+    grads = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    return L.data, np.array(grads), scale
+
+
+def assert_matches_scalar(model, loss, X, targets, y_for_batched):
+    want_loss, want, scale = scalar_loss_and_grads(model, loss, X, targets)
+    got_loss = batched_loss_and_grads(model, loss, X, y_for_batched)
+    got = np.array([p.grad for p in model.parameters()])
+    assert got_loss == pytest.approx(want_loss, rel=REL, abs=1e-15)
+    assert np.all(np.abs(got - want) <= REL * (np.abs(want) + scale) + 1e-300)
+
+
+# -- against the real nn ---------------------------------------------------------------------------
+
+@real_nn
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("loss_name", ["mse", "binary_cross_entropy", "hinge", "cross_entropy"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_random_mlps_and_losses_match_the_scalar_engine(activation, loss_name, seed):
+    rng = random.Random(f"{activation}{loss_name}{seed}")
+    nin = rng.randint(1, 4)
+    n_out = {"mse": rng.randint(1, 3), "cross_entropy": rng.randint(2, 4)}.get(loss_name, 1)
+    sizes = [rng.randint(1, 5) for _ in range(rng.randint(0, 2))] + [n_out]
+    model = nn.MLP(nin, sizes, activation=activation, seed=seed)
+    B = rng.randint(1, 12)
+    X = np.array([[rng.gauss(0, 1) for _ in range(nin)] for _ in range(B)])
+    if loss_name == "mse":
+        y = np.array([[rng.gauss(0, 1) for _ in range(n_out)] for _ in range(B)])
+        targets = [list(row) if n_out > 1 else row[0] for row in y.tolist()]
+        y = y if n_out > 1 else y[:, 0]
+    elif loss_name == "cross_entropy":
+        targets = [rng.randrange(n_out) for _ in range(B)]
+        y = np.array(targets)
+    else:
+        targets = [rng.choice([0.0, 1.0] if loss_name == "binary_cross_entropy" else [-1.0, 1.0]) for _ in range(B)]
+        y = np.array(targets)
+    assert_matches_scalar(model, getattr(nn.losses, loss_name), X, targets, y)
+
+
+@real_nn
+def test_fit_with_the_batched_engine_trains_like_the_scalar_one():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(float) * 2 - 1
+    final = {}
+    for engine in ("scalar", "batched"):
+        model = nn.MLP(2, [8, 8, 1], seed=3)
+        nn.fit(model, X.tolist(), y.tolist(), loss=nn.losses.hinge, optimizer=nn.optim.SGD(model.parameters(), lr=0.1),
+               epochs=3, batch_size=16, seed=0, progress=False, engine=engine)
+        final[engine] = np.array([p.data for p in model.parameters()])
+    assert np.allclose(final["batched"], final["scalar"], rtol=1e-9, atol=1e-12)
+
+
+@real_nn
+def test_loading_a_state_dict_in_place_is_seen_by_the_cached_program():
+    model, other = nn.MLP(3, [4, 2], seed=1), nn.MLP(3, [4, 2], seed=2)
+    X, y = np.ones((5, 3)), np.array([0, 1, 1, 0, 1])
+    first = batched_loss_and_grads(model, nn.losses.cross_entropy, X, y)
+    model.load_state_dict(other.state_dict())
+    assert batched_loss_and_grads(model, nn.losses.cross_entropy, X, y) == pytest.approx(
+        batched_loss_and_grads(other, nn.losses.cross_entropy, X, y), rel=REL)
+    assert first != batched_loss_and_grads(model, nn.losses.cross_entropy, X, y)
+
+
+@real_nn
+def test_an_nn_mlps_parameters_are_read_off_its_layers_and_replacements_seen():
+    model, X, y = nn.MLP(2, [3, 2], seed=4), np.ones((4, 2)), np.array([0, 1, 1, 0])
+    trainer = BatchedTrainer(model, nn.losses.cross_entropy)
+    trainer.loss_and_grads(X, y)
+    (program,) = trainer._programs.values()
+    assert program.walk
+    model.layers[1].neurons[1].w[2] = Value(3.0)
+    model.zero_grad()
+    got = trainer.loss_and_grads(X, y)
+    assert next(iter(trainer._programs.values())) is not program
+    assert got == pytest.approx(scalar_loss_and_grads(model, nn.losses.cross_entropy, X, y.tolist())[0], rel=REL)
+
+
+# -- BatchedTrainer with a stand-in model (the smallest thing with the contract's shape) -----------
+
+def mse(outputs, targets):
+    per = [sum((o - t) ** 2 for o, t in zip(out, tgt)) / len(out) if isinstance(out, list) else (out - tgt) ** 2
+           for out, tgt in zip(outputs, targets)]
+    return sum(per) / len(per)
+
+
+def soft_cross_entropy(logits, targets):
+    """Cross-entropy with probability targets (a class index is not accepted: one-hot is required)."""
+    per = [logsumexp(z) - sum(p * zj for p, zj in zip(t, z)) for z, t in zip(logits, targets)]
+    return sum(per) / len(per)
+
+
+def summed_mse(outputs, targets):
+    return mse(outputs, targets) * len(outputs)
+
+
+def test_stand_in_mse_and_class_targets_match_the_scalar_engine():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(9, 3))
+    model = StandIn(3, [5, 2], "tanh")
+    Y = rng.normal(size=(9, 2))
+    assert_matches_scalar(model, mse, X, Y.tolist(), Y)
+    classes = rng.integers(0, 2, size=9)
+    trainer = BatchedTrainer(model, soft_cross_entropy, class_targets=True)
+    want_loss, want, scale = scalar_loss_and_grads(model, soft_cross_entropy, X, np.eye(2)[classes].tolist())
+    assert trainer.loss_and_grads(X, classes) == pytest.approx(want_loss, rel=REL)
+    assert np.all(np.abs(np.array([p.grad for p in model.parameters()]) - want) <= REL * (np.abs(want) + scale))
+
+
+def test_a_summing_loss_is_detected_and_summed():
+    X, y = np.arange(8.0).reshape(4, 2), np.array([1.0, -1.0, 0.5, 2.0])
+    model = StandIn(2, [3, 1], seed=4)
+    assert_matches_scalar(model, summed_mse, X, y.tolist(), y)
+
+
+def test_gradients_accumulate_and_the_program_is_reused_while_parameters_stay():
+    model, X, y = StandIn(2, [3, 1], seed=5), np.ones((3, 2)), np.zeros(3)
+    trainer = BatchedTrainer(model, mse)
+    trainer.loss_and_grads(X, y)
+    once = [p.grad for p in model.parameters()]
+    (program,) = trainer._programs.values()
+    assert program.walk  # the contract's MLP shape: parameters read off layers and neurons
+    trainer.loss_and_grads(X, y)
+    assert [p.grad for p in model.parameters()] == [2 * g for g in once]
+    assert next(iter(trainer._programs.values())) is program
+    model.layers[0].neurons[0].w[0] = Value(0.3)  # a replaced parameter: compiled afresh
+    trainer.loss_and_grads(X, y)
+    assert next(iter(trainer._programs.values())) is not program
+
+
+def test_a_model_of_another_shape_is_checked_through_parameters():
+    class Wrapped:  # no .layers: replaced parameters are noticed through parameters()
+        def __init__(self):
+            self.inner = StandIn(2, [2, 1], seed=10)
+
+        def parameters(self):
+            return self.inner.parameters()
+
+        def __call__(self, x):
+            return self.inner(x)
+
+    model, X, y = Wrapped(), np.ones((2, 2)), np.zeros(2)
+    trainer = BatchedTrainer(model, mse)
+    trainer.loss_and_grads(X, y)
+    (program,) = trainer._programs.values()
+    assert not program.walk
+    trainer.loss_and_grads(X, y)
+    assert next(iter(trainer._programs.values())) is program
+    model.inner.layers[1].neurons[0].b = Value(5.0)
+    assert trainer.loss_and_grads(X, y) == pytest.approx(scalar_loss_and_grads(model, mse, X, y.tolist())[0], rel=REL)
+    assert next(iter(trainer._programs.values())) is not program
+
+
+def test_the_module_cache_follows_parameters_values_and_activations():
+    model, X, y = StandIn(2, [3, 1], seed=6), np.array([[1.0, -2.0], [0.5, 0.5]]), np.array([1.0, 0.0])
+    before = batched_loss_and_grads(model, mse, X, y)
+    for p in model.parameters():
+        p.data *= 0.5  # an optimizer step: read at the next replay
+    halved = batched_loss_and_grads(model, mse, X, y)
+    assert halved == pytest.approx(scalar_loss_and_grads(model, mse, X, y.tolist())[0], rel=REL) and halved != before
+    for n in model.layers[0].neurons:
+        n.activation = "sigmoid"
+    assert batched_loss_and_grads(model, mse, X, y) == pytest.approx(
+        scalar_loss_and_grads(model, mse, X, y.tolist())[0], rel=REL)
+
+
+def test_the_module_cache_holds_neither_model_nor_loss():
+    import gc
+    import weakref
+
+    import nn.batched
+
+    model = StandIn(2, [1], seed=9)
+    alive = weakref.ref(model)
+    batched_loss_and_grads(model, mse, np.ones((2, 2)), np.zeros(2))
+    assert len(nn.batched._programs) >= 1
+    del model
+    gc.collect()
+    assert alive() is None
+
+
+def test_works_under_no_grad_and_gives_the_same_numbers():
+    model, X, y = StandIn(2, [2, 1], seed=7), np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([0.5, 0.0])
+    with no_grad():
+        loss = BatchedTrainer(model, mse).loss_and_grads(X, y)
+    assert loss == pytest.approx(scalar_loss_and_grads(model, mse, X, y.tolist())[0], rel=REL)
+
+
+def test_a_model_that_branches_on_data_is_refused():
+    class Branchy(StandIn):
+        def __call__(self, x):
+            out = super().__call__(x)
+            return out.relu() if x[0].data > 0 else out.tanh()
+
+    model = Branchy(1, [2, 1])
+    with pytest.raises(ReplayError, match="structure depends on the data"):
+        batched_loss_and_grads(model, mse, np.array([[1.0], [-1.0]]), np.zeros(2))
+
+
+def test_a_loss_that_is_neither_mean_nor_sum_is_refused():
+    def first_only(outputs, targets):
+        return (outputs[0] - targets[0]) ** 2
+
+    with pytest.raises(ReplayError, match="neither the mean nor the sum"):
+        BatchedTrainer(StandIn(1, [1]), first_only).loss_and_grads(np.array([[1.0], [2.0]]), np.array([0.0, 5.0]))
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (np.ones(3), np.ones(3), r"X must be a non-empty batch of samples, one row each; got shape \(3,\)"),
+    (np.ones((3, 1)), np.ones(2), r"one target .* per sample: got shape \(2,\) for 3 samples"),
+    (np.ones((2, 1)), np.array([0, 2]), r"class targets must be integers in 0\.\.1 \(the model has 2 outputs\), "
+                                        r"got \[2\.0\]"),
+    (np.ones((2, 1)), np.array([0.5, 1]), r"class targets must be integers"),
+])
+def test_bad_batches_are_named(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        BatchedTrainer(StandIn(1, [2]), soft_cross_entropy, class_targets=True).loss_and_grads(X, y)
+
+
+@real_nn
+@pytest.mark.parametrize("loss_name, y, message", [
+    ("hinge", [1.0, 0.0, -1.0], r"sample 1 of the batch: hinge\(\): target 0 is 0\.0; targets must be -1 or \+1"),
+    ("binary_cross_entropy", [0.0, 1.0, 2.0], r"sample 2 of the batch: .*targets must be in \[0, 1\]"),
+    ("mse", [0.0, float("nan"), 1.0], r"sample 1 of the batch: mse\(\): .* finite numbers"),
+])
+def test_targets_the_loss_refuses_are_refused_as_in_the_scalar_path(loss_name, y, message):
+    model, loss = nn.MLP(2, [3, 1], seed=0), getattr(nn.losses, loss_name)
+    with pytest.raises(ValueError, match=message):
+        batched_loss_and_grads(model, loss, np.ones((3, 2)), np.array(y))
+    with pytest.raises(ValueError):
+        loss([model([1.0, 1.0]) for _ in y], y)  # the scalar path refuses them too
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(TypeError, match="needs an nn model"):
+        BatchedTrainer(object(), mse)
+    with pytest.raises(TypeError, match="needs a loss function"):
+        BatchedTrainer(StandIn(1, [1]), "mse")
+    with pytest.raises(TypeError, match="the loss must return a Value"):
+        BatchedTrainer(StandIn(1, [1]), lambda o, t: 0.0).loss_and_grads(np.ones((1, 1)), np.ones(1))
+
+
+def test_math_is_the_scalar_engines_on_a_single_sample():
+    model = StandIn(2, [1], seed=8)
+    w, b = model.layers[0].neurons[0].w, model.layers[0].neurons[0].b
+    loss = batched_loss_and_grads(model, mse, np.array([[2.0, 3.0]]), np.array([1.0]))
+    z = 2.0 * w[0].data + 3.0 * w[1].data + b.data
+    assert loss == pytest.approx((z - 1.0) ** 2, rel=REL) and math.isclose(w[1].grad, 2 * (z - 1.0) * 3.0, rel_tol=REL)
