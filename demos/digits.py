@@ -11,7 +11,6 @@ cross-entropy; optimiser: Adam (lr 0.01) on mini-batches of 32. Prints the test 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 
@@ -41,14 +40,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--test-fraction", type=float, default=0.2, help="held-out share (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: %(default)s)")
     parser.add_argument("--engine", choices=ENGINES,
-                        default="scalar", help="nn.fit's engine (default: %(default)s)")
+                        default="batched", help="nn.fit's engine: batched replays one traced graph over each "
+                        "batch with numpy; scalar builds a graph per example (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, the weights and the shuffling")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.hidden < 1 or args.batch_size < 1 or not 0 < args.test_fraction < 1:
         parser.error("--epochs, --hidden and --batch-size must be >= 1 and --test-fraction in (0, 1)")
-    if args.engine == "batched" and importlib.util.find_spec("nn.batched") is None:
-        sys.exit("--engine batched needs nn/batched.py (the batched replay engine), which this checkout lacks")
 
     X_train, X_test, y_train, y_test = load(args.test_fraction, args.seed)
     if args.train_size is not None:

@@ -188,7 +188,7 @@ class MLP(Module):
         """An MLP with the architecture and weights of a torch.nn.Sequential (see `nn.torch_bridge`)."""
         from .torch_bridge import from_torch
 
-        return from_torch(seq)
+        return from_torch(seq, cls)
 
     def __repr__(self) -> str:
         return (f"MLP({self.nin}, {self.sizes}, activation={self.activation!r}, "

@@ -151,11 +151,13 @@ def test_the_vanishing_gradients_claim(monkeypatch):
     assert ratio["sigmoid"] < 1e-3 < ratio["relu"]
 
 
-def test_digits(monkeypatch, capsys):
+@pytest.mark.parametrize("engine", ["batched", "scalar"])
+def test_digits(monkeypatch, capsys, engine):
     pytest.importorskip("sklearn")
-    result = load("digits", monkeypatch).main(
-        ["--train-size", "200", "--epochs", "3", "--hidden", "16", "--batch-size", "16", "--no-progress"])
+    result = load("digits", monkeypatch).main(["--train-size", "200", "--epochs", "3", "--hidden", "16",
+                                               "--batch-size", "16", "--no-progress", "--engine", engine])
     out = capsys.readouterr().out
+    assert f"{engine} engine" in out
     assert "200 training and 360 test images" in out
     assert result["test_accuracy"] > 0.5  # 10 classes: chance is 0.1
     assert f"test accuracy {result['test_accuracy']:.1%}" in out
@@ -166,10 +168,3 @@ def test_digits_without_sklearn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(SystemExit, match=r"pip install -e \.\[digits\]"):
         load("digits", monkeypatch).main(["--no-progress"])
-
-
-def test_digits_batched_engine_missing_is_a_clear_message(monkeypatch):
-    if importlib.util.find_spec("nn.batched") is not None:
-        pytest.skip("nn.batched exists")
-    with pytest.raises(SystemExit, match="batched replay engine"):
-        load("digits", monkeypatch).main(["--engine", "batched"])
