@@ -8,10 +8,13 @@
    so no cross-entropy).
 
 All peers start from the same weights and their first losses are checked to agree. Timed runs are
-interleaved, each after an untimed gc.collect(); figures are medians and ratios within this run.
+interleaved, each after an untimed gc.collect(); figures are medians and ratios within this run. A
+timed run of a fast peer (about a millisecond a step) is a block of `--block` consecutive steps,
+reported per step: a single step right after a full collection runs with cold caches, which
+slows PyTorch's step about threefold and would flatter the comparison.
 
     .venv/bin/python -m pip install micrograd==0.1.0 scikit-learn torch==2.13.0
-    .venv/bin/python benchmarks/batched.py [--repeats 15]
+    .venv/bin/python benchmarks/batched.py [--repeats 15] [--block 20]
 """
 
 from __future__ import annotations
@@ -28,18 +31,20 @@ import nn
 from nn.batched import BatchedTrainer
 
 
-def timed(fn):
+def timed(fn, block: int = 1) -> float:
+    """Seconds per call of `fn`, over `block` consecutive calls after an untimed gc.collect()."""
     gc.collect()
     start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    for _ in range(block):
+        fn()
+    return (time.perf_counter() - start) / block
 
 
-def interleaved(peers: dict, repeats: int) -> dict:
+def interleaved(peers: dict, repeats: int, block: int = 1) -> dict:
     times: dict = {name: [] for name in peers}
     for _ in range(repeats):
         for name, fn in peers.items():
-            times[name].append(timed(fn))
+            times[name].append(timed(fn, block))
     return {name: statistics.median(t) for name, t in times.items()}
 
 
@@ -58,14 +63,14 @@ def moons_peers(torch, micrograd_nn, micrograd_value):
     losses = {}
 
     def batched_step():
-        batched_model.zero_grad()
+        batched_opt.zero_grad()
         losses["batched"] = trainer.loss_and_grads(X, y)
         batched_opt.step()
 
     rows, targets = X.tolist(), y.tolist()
 
     def scalar_step():
-        scalar_model.zero_grad()
+        scalar_opt.zero_grad()
         loss = nn.losses.hinge([scalar_model(x) for x in rows], targets)
         loss.backward()
         scalar_opt.step()
@@ -139,6 +144,7 @@ def digits_peers(torch):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--block", type=int, default=20, help="steps per timed run of the fast peers")
     parser.add_argument("--torch-threads", type=int, default=1,
                         help="PyTorch intra-op threads (default 1: numpy's elementwise work is single-threaded, "
                              "and these tensors are far too small to gain from more)")
@@ -161,7 +167,7 @@ def main() -> None:
     assert max(losses.values()) - min(losses.values()) < 1e-9, losses
     first = dict(losses)
     slow = {"autograd_lite scalar", "micrograd 0.1.0"}
-    fast = interleaved({k: v for k, v in peers.items() if k not in slow}, args.repeats * 20)
+    fast = interleaved({k: v for k, v in peers.items() if k not in slow}, args.repeats * 2, args.block)
     medians = fast | interleaved({k: v for k, v in peers.items() if k in slow}, args.repeats)
     base = medians["autograd_lite batched"]
     print(f"\nmoons step (100 samples, MLP(2, [16, 16, 1]), hinge, SGD); first batched step "
