@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from .modes import modes
+from .modes import mode
 
 if TYPE_CHECKING:
     from .ops import Op
@@ -27,18 +26,10 @@ class AnomalyError(FloatingPointError):
         self.labels = labels
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+def detect_anomaly() -> AbstractContextManager[None]:
     """Raise `AnomalyError` at the first operation whose forward turns finite operands into nan or
     inf, or whose backward turns a finite gradient into a nan one. Slower; for debugging."""
-    previous = modes.anomaly
-    modes.anomaly = True
-    modes.update()
-    try:
-        yield
-    finally:
-        modes.anomaly = previous
-        modes.update()
+    return mode("anomaly", True)
 
 
 def _raise(what: str, fn: type[Op], parents: tuple[Value, ...]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 
 class _Modes(threading.local):
@@ -26,29 +26,29 @@ modes = _Modes()
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
-    """Operations inside record no parents: their results are leaves (constants for backward)."""
-    previous = modes.grad_enabled
-    modes.grad_enabled = False
+def mode(name: str, value: bool) -> Iterator[None]:
+    """Set one of this thread's modes for the duration of a `with` block (restored on exit)."""
+    previous = getattr(modes, name)
+    setattr(modes, name, value)
     modes.update()
     try:
         yield
     finally:
-        modes.grad_enabled = previous
+        setattr(modes, name, previous)
         modes.update()
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def no_grad() -> AbstractContextManager[None]:
+    """Operations inside record no parents: their results are leaves (constants for backward).
+
+    Usable as ``with no_grad():`` or as a decorator.
+    """
+    return mode("grad_enabled", False)
+
+
+def enable_grad() -> AbstractContextManager[None]:
     """Record operations again inside a `no_grad()` block."""
-    previous = modes.grad_enabled
-    modes.grad_enabled = True
-    modes.update()
-    try:
-        yield
-    finally:
-        modes.grad_enabled = previous
-        modes.update()
+    return mode("grad_enabled", True)
 
 
 def is_grad_enabled() -> bool:
