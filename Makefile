@@ -21,14 +21,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
+# Both benchmarks, with their peers (micrograd 0.1.0; PyTorch 2.13.0 CPU, from this machine's disk).
 bench: $(VENV)/.installed-bench
+	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/training.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
-
-# The batched replay against micrograd and PyTorch (float64, CPU): see benchmarks/batched.py.
-.PHONY: bench-batched
-bench-batched: $(VENV)/.installed-bench
-	$(BIN)/python -m pip install --quiet scikit-learn torch==2.13.0
-	$(BIN)/python benchmarks/batched.py

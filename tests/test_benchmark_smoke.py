@@ -37,3 +37,19 @@ def test_deepest_chain_reports_how_it_failed():
         pytest.skip("micrograd (the [bench] extra) is not installed")
     depth, why = bench.deepest_chain("micrograd", cap=4000)
     assert 500 < depth < 1000 and "RecursionError" in why
+
+
+def test_training_benchmark_runs_every_peer(monkeypatch, capsys):
+    """benchmarks/training.py at its smallest: every peer takes a step from the same weights."""
+    for needed in ("torch", "micrograd", "sklearn"):
+        pytest.importorskip(needed)
+    path = PATH.parent / "training.py"
+    spec = importlib.util.spec_from_file_location("bench_training", path)
+    training = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(training)
+    monkeypatch.setattr("sys.argv", [str(path), "--repeats", "1", "--block", "1"])
+    training.main()  # asserts internally that every peer's first loss agrees
+    out = capsys.readouterr().out
+    for peer in ("autograd_lite batched", "autograd_lite scalar", "micrograd 0.1.0", "PyTorch float64"):
+        assert peer in out
+    assert "ms/epoch" in out

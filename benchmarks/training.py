@@ -1,4 +1,4 @@
-"""Benchmark: nn training steps with the batched replay, beside micrograd 0.1.0 and PyTorch 2.13.0.
+"""Benchmark: nn training steps -- batched replay and scalar engine -- beside micrograd 0.1.0 and PyTorch 2.13.0.
 
 1. Moons step: forward + hinge loss + backward + SGD update on 100 samples, MLP(2, [16, 16, 1]).
    Peers: autograd_lite batched (nn.batched), autograd_lite scalar (the teaching path),
@@ -14,7 +14,7 @@ reported per step: a single step right after a full collection runs with cold ca
 slows PyTorch's step about threefold and would flatter the comparison.
 
     .venv/bin/python -m pip install micrograd==0.1.0 scikit-learn torch==2.13.0
-    .venv/bin/python benchmarks/batched.py [--repeats 15] [--block 20]
+    .venv/bin/python benchmarks/training.py [--repeats 15] [--block 20]
 """
 
 from __future__ import annotations
