@@ -1,9 +1,9 @@
 """Batched training steps: one sample's graph, traced once, replayed over every batch (numpy).
 
-``nn.fit(..., engine="batched")`` calls `batched_loss_and_grads(model, loss, X_batch, y_batch)`.
-Instead of building a scalar graph per sample, it traces the model and the loss on ONE sample whose
-inputs and targets are placeholder leaves, compiles that graph (`autograd_lite.compile`) and replays
-it with every node holding a vector over the batch. The numbers are those of the scalar engine: the
+``nn.fit(..., engine="batched")`` holds a `BatchedTrainer(model, loss)` for the whole fit. Instead
+of building a scalar graph per sample, it traces the model and the loss on ONE sample whose inputs
+and targets are placeholder leaves, compiles that graph (`autograd_lite.compile`) and replays it
+with every node holding a vector over the batch. The numbers are those of the scalar engine: the
 same operation table, with numpy (see `autograd_lite.replay`). The loss of a batch is the mean over
 samples of the per-sample loss, as the nn losses average (a loss that sums is detected and summed).
 
@@ -14,14 +14,11 @@ structure does not depend on the class (one index would pick one logit: a differ
 Targets: a placeholder lets any number through, so each target value not seen before is first given
 to the loss as a number; the loss refuses bad ones (a hinge label of 0) exactly as on the scalar path.
 
-Caching: tracing and compiling cost about as much as ten training steps, so the compiled program
-is kept by a `BatchedTrainer(model, loss)` -- the explicit object to hold for full control.
-`batched_loss_and_grads` (whose signature nn.fit fixes) keeps the compiled programs in a module-level
-cache keyed weakly by model and loss: an entry references neither, so it dies with either; it holds
-only data derived from them, and is checked on every use (same parameter Values in the same order,
-same activations, same batch layout), so a hit can never give other numbers than a fresh compile.
-That is the one piece of global mutable state, chosen over attributes set on another package's
-model objects. Parameter values are read at every step, never baked in.
+Caching: tracing and compiling cost about as much as ten training steps, so a `BatchedTrainer` keeps
+its compiled programs (one per batch layout) and replays them at every step; it recompiles when the
+model's parameter Values are replaced, and refuses when activations change. Parameter values are
+read at every step, never baked in. `batched_loss_and_grads` is the one-off form: no state is kept
+anywhere but in the trainer you hold.
 
 Not detected: a model whose graph depends on the data in a way the traced samples (the first one,
 the last one and one of another target) do not reveal, and structural edits to a model the
@@ -33,8 +30,6 @@ from __future__ import annotations
 
 import math
 import operator
-import threading
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -215,25 +210,11 @@ class BatchedTrainer:
                           f"losses ({a!r}, {b!r}): a batch cannot be replayed one sample at a time")
 
 
-# Compiled programs per model and loss, both keyed weakly: an entry holds neither (only Replays of
-# the model's parameters), so it dies with either. See the module docstring.
-_programs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_programs_lock = threading.Lock()
-
-
 def batched_loss_and_grads(model: Any, loss: Callable, X_batch: Any, y_batch: Any) -> float:
     """The batch loss (mean over samples, as nn losses average) as a float; each parameter's
-    ``.grad`` is increased by its gradient. Same numbers as the scalar engine on the whole batch,
-    computed by replaying one traced sample with numpy (see `BatchedTrainer`)."""
-    trainer = BatchedTrainer(model, loss)
-    try:
-        with _programs_lock:
-            by_loss = _programs.setdefault(model, weakref.WeakKeyDictionary())
-            fingerprint, programs = by_loss.get(loss, (None, None))
-            if programs is None or fingerprint != trainer._fingerprint:
-                by_loss[loss] = (trainer._fingerprint, trainer._programs)
-            else:
-                trainer._programs = programs
-    except TypeError:  # a model or loss that cannot be weakly referenced or hashed: no caching
-        pass
-    return trainer.loss_and_grads(X_batch, y_batch)
+    ``.grad`` is increased by its gradient. Same numbers as the scalar engine on the whole batch.
+
+    A one-off: it traces and compiles afresh at every call. To train, hold a `BatchedTrainer`
+    (as ``nn.fit(..., engine="batched")`` does), which compiles once and replays at every step.
+    """
+    return BatchedTrainer(model, loss).loss_and_grads(X_batch, y_batch)

@@ -67,15 +67,19 @@ def _resolve_loss(loss: Callable | str) -> Callable:
     return loss
 
 
-def _batch_loss_and_grads(engine: str, model: Module, loss: Callable, X: Sequence[Any], y: Sequence[Any]) -> float:
-    """The batch loss; leaves each parameter's grad accumulated with its gradient."""
+def _loss_and_grads(engine: str, model: Module, loss: Callable) -> Callable[[Sequence[Any], Sequence[Any]], float]:
+    """The engine's step: (X, y) of a batch -> its loss, each parameter's grad accumulated."""
     if engine == "batched":
-        from .batched import batched_loss_and_grads
+        from .batched import BatchedTrainer
 
-        return batched_loss_and_grads(model, loss, X, y)
-    total = loss([model(x) for x in X], y)
-    total.backward()
-    return total.data
+        return BatchedTrainer(model, loss).loss_and_grads  # compiles once, replays every step
+
+    def scalar(X: Sequence[Any], y: Sequence[Any]) -> float:
+        total = loss([model(x) for x in X], y)
+        total.backward()
+        return total.data
+
+    return scalar
 
 
 def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str = "mse",
@@ -104,6 +108,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     params = model.parameters()
     optimizer = Adam(params, lr=1e-2) if optimizer is None else optimizer
+    loss_and_grads = _loss_and_grads(engine, model, loss)
     rng = random.Random(seed)
     history = History()
     order = list(range(n))
@@ -120,7 +125,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
                 batch = order[start:start + batch_size]
                 if lr_schedule is not None:
                     optimizer.lr = lr_schedule(history.steps)
-                value = _step(model, params, optimizer, engine, loss, [X[i] for i in batch], [y[i] for i in batch], l2)
+                value = _step(params, optimizer, loss_and_grads, [X[i] for i in batch], [y[i] for i in batch], l2)
                 history.steps += 1
                 total += value * len(batch)
                 bar.update(1)
@@ -134,14 +139,14 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
     return history
 
 
-def _step(model: Module, params: list[Value], optimizer: Optimizer, engine: str, loss: Callable,
+def _step(params: list[Value], optimizer: Optimizer, loss_and_grads: Callable[[list[Any], list[Any]], float],
           X: list[Any], y: list[Any], l2: float) -> float:
     """One all-or-nothing training step; returns the batch loss (regularisation included)."""
     saved = [p.data for p in params]
     saved_state = optimizer.state_dict()
     try:
         optimizer.zero_grad()
-        value = _batch_loss_and_grads(engine, model, loss, X, y)
+        value = loss_and_grads(X, y)
         if l2:
             reg = l2 * weighted_sum(params, params, 0.0)  # sum_p p*p as one node: d/dp = 2p
             reg.backward()

@@ -92,14 +92,15 @@ def test_fit_with_the_batched_engine_trains_like_the_scalar_one():
 
 
 @real_nn
-def test_loading_a_state_dict_in_place_is_seen_by_the_cached_program():
+def test_loading_a_state_dict_in_place_is_seen_by_the_compiled_program():
     model, other = nn.MLP(3, [4, 2], seed=1), nn.MLP(3, [4, 2], seed=2)
     X, y = np.ones((5, 3)), np.array([0, 1, 1, 0, 1])
-    first = batched_loss_and_grads(model, nn.losses.cross_entropy, X, y)
+    trainer = BatchedTrainer(model, nn.losses.cross_entropy)
+    first = trainer.loss_and_grads(X, y)
     model.load_state_dict(other.state_dict())
-    assert batched_loss_and_grads(model, nn.losses.cross_entropy, X, y) == pytest.approx(
+    assert trainer.loss_and_grads(X, y) == pytest.approx(
         batched_loss_and_grads(other, nn.losses.cross_entropy, X, y), rel=REL)
-    assert first != batched_loss_and_grads(model, nn.losses.cross_entropy, X, y)
+    assert first != trainer.loss_and_grads(X, y)
 
 
 @real_nn
@@ -191,32 +192,20 @@ def test_a_model_of_another_shape_is_checked_through_parameters():
     assert next(iter(trainer._programs.values())) is not program
 
 
-def test_the_module_cache_follows_parameters_values_and_activations():
+def test_a_trainer_reads_parameter_values_at_every_step_and_refuses_changed_activations():
     model, X, y = StandIn(2, [3, 1], seed=6), np.array([[1.0, -2.0], [0.5, 0.5]]), np.array([1.0, 0.0])
-    before = batched_loss_and_grads(model, mse, X, y)
+    trainer = BatchedTrainer(model, mse)
+    before = trainer.loss_and_grads(X, y)
     for p in model.parameters():
         p.data *= 0.5  # an optimizer step: read at the next replay
-    halved = batched_loss_and_grads(model, mse, X, y)
+    halved = trainer.loss_and_grads(X, y)
     assert halved == pytest.approx(scalar_loss_and_grads(model, mse, X, y.tolist())[0], rel=REL) and halved != before
     for n in model.layers[0].neurons:
         n.activation = "sigmoid"
-    assert batched_loss_and_grads(model, mse, X, y) == pytest.approx(
+    with pytest.raises(ReplayError, match="activations changed"):
+        trainer.loss_and_grads(X, y)
+    assert batched_loss_and_grads(model, mse, X, y) == pytest.approx(  # a fresh trace follows them
         scalar_loss_and_grads(model, mse, X, y.tolist())[0], rel=REL)
-
-
-def test_the_module_cache_holds_neither_model_nor_loss():
-    import gc
-    import weakref
-
-    import nn.batched
-
-    model = StandIn(2, [1], seed=9)
-    alive = weakref.ref(model)
-    batched_loss_and_grads(model, mse, np.ones((2, 2)), np.zeros(2))
-    assert len(nn.batched._programs) >= 1
-    del model
-    gc.collect()
-    assert alive() is None
 
 
 def test_works_under_no_grad_and_gives_the_same_numbers():

@@ -82,20 +82,25 @@ def test_interrupt_inside_the_optimiser_step_rolls_it_back(monkeypatch):
     assert model.state_dict() == after[0][0] and opt.state_dict() == after[0][1]
 
 
-def test_batched_engine_is_called_lazily(monkeypatch):
-    calls = []
+def test_batched_engine_is_imported_lazily_and_held_for_the_whole_fit(monkeypatch):
+    calls, trainers = [], []
 
-    def batched_loss_and_grads(model, loss, X, y):
-        calls.append(len(X))
-        total = loss([model(x) for x in X], y)
-        total.backward()
-        return total.data
+    class BatchedTrainer:
+        def __init__(self, model, loss):
+            self.model, self.loss = model, loss
+            trainers.append(self)
 
-    monkeypatch.setitem(sys.modules, "nn.batched", types.SimpleNamespace(batched_loss_and_grads=batched_loss_and_grads))
+        def loss_and_grads(self, X, y):
+            calls.append(len(X))
+            total = self.loss([self.model(x) for x in X], y)
+            total.backward()
+            return total.data
+
+    monkeypatch.setitem(sys.modules, "nn.batched", types.SimpleNamespace(BatchedTrainer=BatchedTrainer))
     X, y = nn.make_moons(12, seed=0)
     h = nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, loss="binary_cross_entropy", epochs=2, batch_size=5,
                engine="batched", progress=False)
-    assert calls == [5, 5, 2, 5, 5, 2] and len(h.loss) == 2
+    assert calls == [5, 5, 2, 5, 5, 2] and len(h.loss) == 2 and len(trainers) == 1
 
 
 @pytest.mark.parametrize("kwargs, error", [
