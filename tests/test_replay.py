@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from op_arity import operand_counts
 
 import autograd_lite.replay
 from autograd_lite import (
@@ -87,12 +88,7 @@ def programs(draw):
     steps = []
     for s in range(draw(st.integers(1, 10))):
         name = draw(st.sampled_from(sorted(OPS)))
-        if name == "wsum":
-            arity = 2 * draw(st.integers(1, 3)) + 1
-        elif name == "logsumexp":
-            arity = draw(st.integers(1, 4))
-        else:
-            arity = OPS[name].forward.__code__.co_argcount - 1
+        arity = draw(operand_counts(name, min_terms=1))
         refs = [draw(st.one_of(st.integers(0, n_in + n_par + s - 1), st.sampled_from(CONSTANTS).map(str)))
                 for _ in range(arity)]
         steps.append((name, refs))
