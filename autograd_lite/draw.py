@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backward import topological_order
-from .naming import format_number, nn_label, node_names
+from .naming import nn_label, node_names, number_formatter
 from .render import run_dot
 from .value import Value
 
@@ -143,25 +143,29 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
     if states is not None and not set(states.values()) <= STATE_COLOURS.keys():
         raise ValueError(f"draw(states=...) values must be among {sorted(STATE_COLOURS)}, "
                          f"got {sorted(set(states.values()) - STATE_COLOURS.keys())}")
-    format_number(0.0, number_format)  # a bad format spec fails here, naming itself
+    num = number_formatter(number_format)
     import graphviz  # here, not at the top: `import autograd_lite` stays free of it
 
     order = topological_order(root)
     group_of = _groups(order, group) if group else {}
-    grouped = [n for n in order if n in group_of] if collapse else []
-    size = len(order) - len(grouped) + len(set(group_of.values()) if collapse else ())
+    collapsed: dict[tuple[int, int], list[Value]] = {}  # each collapsed group's nodes, in order
+    if collapse:
+        for n in order:
+            if n in group_of:
+                collapsed.setdefault(group_of[n], []).append(n)
+    size = len(order) - sum(map(len, collapsed.values())) + len(collapsed)
     if max_nodes is not None and size > max_nodes:
-        hint = ("draw(root, group='layer', collapse=True)" if not collapse or group == "neuron"
-                else "nn.draw_network(model, trace)")
+        grouped_hint = ("draw it grouped, e.g. draw(root, group='layer', collapse=True), or "
+                        if not collapse or group == "neuron" else "")
         raise DiagramTooLarge(
             f"the graph has {size} nodes, more than max_nodes={max_nodes}: its picture would be unreadable. "
-            f"For a network's graph draw it grouped, e.g. {hint}, or draw the network itself with "
+            f"For a network's graph {grouped_hint}draw the network itself with "
             f"nn.draw_network(model, trace); pass max_nodes=None to draw it anyway.")
 
-    names = dict(names) if names is not None else node_names(order, root)
+    # Names given by the caller win; every other node keeps its default name.
+    names = {**node_names(order, root), **(names or {})}
     states = states or {}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
-    num = lambda x: format_number(x, number_format)  # noqa: E731
     record_braces = rankdir == "LR"  # a record's fields run across the node in either direction
 
     g = graphviz.Digraph(graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
@@ -184,15 +188,16 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
     for node in order:
         key = group_of.get(node)
         if not (collapse and key is not None):
-            fields = [names.get(node, ""), f"data {num(node.data)}"] + ([f"grad {num(node.grad)}"] * show_grad)
-            label = _record(*fields)
-            attrs = {"shape": "record", "label": "{ " + label + " }" if record_braces else label}
-            state = states.get(node)
-            if state is not None:
-                attrs.update(style="filled", fillcolor=STATE_COLOURS[state], **{"class": f"value {state}"})
-            if node.is_constant and small_constants:
-                attrs = {"shape": "plaintext", "label": format_number(node.data, ".4g"), "fontsize": "9",
+            if node.is_constant and small_constants:  # just its number, as the stepper names it
+                attrs = {"shape": "plaintext", "label": names[node], "fontsize": "9",
                          "fontcolor": "#555555", "height": "0.2", "width": "0.2", "margin": "0.02"}
+            else:
+                fields = [names[node], f"data {num(node.data)}"] + ([f"grad {num(node.grad)}"] * show_grad)
+                label = _record(*fields)
+                attrs = {"shape": "record", "label": "{ " + label + " }" if record_braces else label}
+                state = states.get(node)
+                if state is not None:
+                    attrs.update(style="filled", fillcolor=STATE_COLOURS[state], **{"class": f"value {state}"})
             add(ids[node], key, **attrs)
         if node.is_leaf:
             continue
@@ -215,11 +220,9 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
             c.attr(label=_group_title(key, group), style="rounded", color="#90a4ae", fontsize="10")
             for node_id, attrs in members:
                 c.node(node_id, **attrs)
-    if collapse:
-        for key in dict.fromkeys(group_of[n] for n in grouped):
-            members = [n for n in grouped if group_of[n] == key]
-            g.node(_group_id(key), shape="record", style="rounded,filled", fillcolor="#fff8e1",
-                   label=_collapsed_label(key, group, members, num, show_grad, record_braces))
+    for key, members in collapsed.items():
+        g.node(_group_id(key), shape="record", style="rounded,filled", fillcolor="#fff8e1",
+               label=_collapsed_label(key, group, members, num, show_grad, record_braces))
     return Diagram(g, size)
 
 

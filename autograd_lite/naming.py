@@ -12,7 +12,7 @@ and `nn_label` reads them back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .value import Value
 
@@ -22,6 +22,12 @@ _NN_LABEL = re.compile(r"([wbza])\[(\d+)\]_(\d+(?:,\d+)?)")  # nn writes w[2]_12
 def format_number(x: float, spec: str = ".4g") -> str:
     """`x` formatted with the format spec `spec` (``".4g"`` gives 0.25, -1.3, 1.235e+04)."""
     return format(x, spec)
+
+
+def number_formatter(spec: str) -> Callable[[float], str]:
+    """`format_number` with `spec` fixed; a bad spec raises here, naming itself, not mid-drawing."""
+    format_number(0.0, spec)
+    return lambda x: format(x, spec)
 
 
 def node_names(nodes: Iterable[Value], root: Value | None = None, spec: str = ".4g") -> dict[Value, str]:

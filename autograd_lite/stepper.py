@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from .anomaly import check_backward
 from .backward import chain_rule_step, prepare, topological_order
 from .modes import modes
-from .naming import delta_name, format_number, node_names
+from .naming import delta_name, node_names, number_formatter
 from .value import Value
 
 #: Rows of the node table `repr(stepper)` shows before eliding the rest.
@@ -71,7 +71,7 @@ class BackwardStepper:
     def __init__(self, root: Value, grad: float = 1.0, *, number_format: str = ".4g") -> None:
         if not isinstance(root, Value):
             raise TypeError(f"BackwardStepper() takes a Value, got {type(root).__name__}")
-        format_number(0.0, number_format)  # a bad format spec fails here, naming itself
+        self._num = number_formatter(number_format)
         self.root = root
         self.number_format = number_format
         self.nodes = topological_order(root)
@@ -171,7 +171,7 @@ class BackwardStepper:
     # -- showing -------------------------------------------------------------------------------
     def _describe(self, node: Value, before: tuple[float, ...], local: tuple[float, ...]) -> str:
         """The step's text: the node's formula, its gradient, and one line per operand's update."""
-        num = lambda x: format_number(x, self.number_format)  # noqa: E731
+        num = self._num
         names, name = self.names, self.names[node]
         L = self.names[self.root]
         formula, local_texts = node._fn.describe([names[p] for p in node.parents], name)
@@ -208,7 +208,7 @@ class BackwardStepper:
         head = (f"BackwardStepper: step {self.position} of {self.total}"
                 + (f" (last: {self.names[current]})" if current is not None else " (not started)")
                 + (", finished" if self.done else f", next: {self.names[self._todo[self.position]]}"))
-        num = lambda x: format_number(x, self.number_format)  # noqa: E731
+        num = self._num
         rows = [("node", "op", "data", "grad", "state")]
         states = self.states()
         shown = [n for n in reversed(self.nodes) if not n.is_constant]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd_lite.draw import Diagram
-from autograd_lite.naming import format_number
+from autograd_lite.naming import number_formatter
 
 COLUMN_GAP = 2.6  # inches between layers
 POSITIVE, NEGATIVE = (33, 102, 172), (178, 24, 43)  # blue and red of a diverging palette
@@ -71,7 +71,7 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
         raise ValueError(f"draw_network(rankdir=...) must be 'LR' or 'TB', got {rankdir!r}")
     if not isinstance(max_per_layer, int) or max_per_layer < 2:
         raise ValueError(f"draw_network(max_per_layer=...) must be an int >= 2, got {max_per_layer!r}")
-    format_number(0.0, number_format)
+    num = number_formatter(number_format)
     neurons = _structure(model)
     nin = len(neurons[0][0].w)
     sizes = [nin] + [len(ns) for ns in neurons]
@@ -80,7 +80,6 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
         if got != sizes or [len(z) for z in trace.z] != sizes[1:]:
             raise ValueError(f"draw_network(): the trace's layer sizes {got} do not match the model's {sizes}")
     show_delta = trace is not None and any(z.grad != 0.0 for layer in trace.z for z in layer)
-    num = lambda x: format_number(x, number_format)  # noqa: E731
     shown = [min(s, max_per_layer - 1) if s > max_per_layer else s for s in sizes]
 
     def strength(v: Any) -> float:

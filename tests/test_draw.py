@@ -8,7 +8,7 @@ import pytest
 from standin_mlp import MLP, mse_loss
 from svg_tools import programs, svg_nodes, svg_texts
 
-from autograd_lite import Diagram, DiagramTooLarge, RenderError, Value, draw
+from autograd_lite import BackwardStepper, Diagram, DiagramTooLarge, RenderError, Value, draw
 from autograd_lite.draw import STATE_COLOURS
 from autograd_lite.render import find_program, run_dot
 
@@ -224,3 +224,17 @@ def test_groups_read_two_digit_indices():
     blocks = cluster_blocks(draw(loss, group="neuron", max_nodes=None).source)
     labels = set(re.findall(r"\{ ([^ ]+) \|", blocks["cluster_g1_12"]))
     assert labels == {f"w[1]_12,{k}" for k in range(1, 12)} | {"b[1]_12", "z[1]_12", "a[1]_12"}
+
+
+def test_names_given_for_some_nodes_leave_the_others_their_default_names():
+    x = Value(2.0, label="x")
+    out = x * x + 1.0
+    source = draw(out, names={out: "out"}).source
+    assert "{ out |" in source and "{ x |" in source
+
+
+def test_a_stepper_draws_constants_as_its_text_names_them():
+    x = Value(1.0, label="x")
+    s = BackwardStepper(x * 0.12345, number_format=".2f")
+    assert "x * 0.12" in str(s.step())
+    assert re.search(r'label="?0\.12"? ', s.draw().source)
