@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import floatmath as fm
 from .anomaly import check_backward
 from .modes import modes
-from .value import Value
+from .value import Value, _as_float
 
 
 def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
@@ -83,7 +83,7 @@ def prepare(root: Value, grad: float = 1.0) -> list[Value]:
     Leaves keep what they hold (they accumulate, as in PyTorch); interior nodes start from 0 so
     they end with exactly this pass's gradient.
     """
-    grad = grad if type(grad) is float else _check_grad(grad)
+    grad = grad if type(grad) is float else _as_float(grad, "backward(grad=...)")
     if root._fn is None:
         root.grad += grad
         return []
@@ -93,11 +93,6 @@ def prepare(root: Value, grad: float = 1.0) -> list[Value]:
     root.grad = grad
     return order
 
-
-def _check_grad(grad: object) -> float:
-    from .value import _as_float
-
-    return _as_float(grad, "backward(grad=...)")
 
 
 def backward(root: Value, grad: float = 1.0) -> None:

@@ -170,7 +170,7 @@ class Replay:
         self._plans: dict[bool, list[_Group]] = {}
         for input_grads in (True, False):
             needs_grad = np.ones(self._n_rows, dtype=bool)
-            needs_grad[self._const_start:first] = False
+            needs_grad[n_in + len(params):first] = False  # constants, and leaves read but not trained
             needs_grad[:n_in] = input_grads
             self._plans[input_grads] = [_Group(interior[start - first]._fn, start, operand_rows, needs_grad)
                                         for start, operand_rows in blocks]
@@ -239,7 +239,7 @@ class Replay:
         import numpy as np
 
         with np.errstate(all="ignore"):  # inf and nan are IEEE results here, as in the scalar engine
-            V = self._forward(self._lanes(X)).V
+            V = self._forward(self._lanes(X), input_grads=False).V  # no backward: the lighter plan
         return V[self._root].copy()
 
     def gradients(self, X: Any) -> tuple[Any, Any, Any]:

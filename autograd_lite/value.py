@@ -174,16 +174,13 @@ def make(fn: type[ops.Op], data: float, parents: tuple[Value, ...]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out.parents = parents
+    out._fn = fn
     if modes.plain:
-        out.parents = parents
-        out._fn = fn
         return out
     if modes.anomaly:
         check_forward(fn, data, parents)
-    if modes.grad_enabled:
-        out.parents = parents
-        out._fn = fn
-    else:
+    if not modes.grad_enabled:
         out.parents = ()
         out._fn = None
     return out

@@ -36,6 +36,8 @@ from typing import Any
 from autograd_lite import Value, compile, enable_grad, no_grad
 from autograd_lite.replay import Replay, ReplayError
 
+from .losses import cross_entropy
+
 __all__ = ["BatchedTrainer", "batched_loss_and_grads"]
 
 
@@ -59,14 +61,6 @@ def _walk_parameters(model: Any) -> list[Value] | None:
 
 def _same_values(a: Sequence[Value] | None, b: Sequence[Value]) -> bool:
     return a is not None and len(a) == len(b) and all(map(operator.is_, a, b))
-
-
-def _is_cross_entropy(loss: Callable) -> bool:
-    try:
-        from . import losses
-    except ImportError:  # nn.losses not written yet: only an explicit class_targets=True applies
-        return False
-    return loss is getattr(losses, "cross_entropy", None)
 
 
 class _Program:
@@ -117,7 +111,7 @@ class BatchedTrainer:
             raise ValueError(f"y must hold one target (a number or a row) per sample: got shape {y.shape} "
                              f"for {len(X)} samples")
         classes = self.class_targets if self.class_targets is not None else (
-            y.ndim == 1 and _is_cross_entropy(self.loss))
+            y.ndim == 1 and self.loss is cross_entropy)
         if classes and y.ndim != 1:
             raise ValueError(f"class targets are one class index per sample, got shape {y.shape}")
         program = self._program(X, y, classes)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograd_lite import GradcheckError, Value, gradcheck, logsumexp, ops, weighted_sum
+from autograd_lite import GradcheckError, Value, gradcheck, logsumexp, no_grad, ops, weighted_sum
 
 
 def test_passes_a_correct_function():
@@ -32,3 +32,8 @@ def test_fails_when_backward_misses_a_path():
 
 def test_nan_gradients_on_both_sides_count_as_agreeing():
     assert gradcheck(lambda x: (x - 5.0).sqrt(), [1.0])
+
+
+def test_works_inside_no_grad():
+    with no_grad():
+        assert gradcheck(lambda x: x * x, [3.0]) is True
