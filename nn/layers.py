@@ -51,17 +51,27 @@ class Neuron(Module):
         self.w = [Value(v, f"w[{l}]_{_subscript(j, k)}") for k, v in
                   enumerate(resolve(init, activation)(nin, fan_out, rng), start=1)]
         self.b = Value(0.0, f"b[{l}]_{j}")
-        self._sigma = _SIGMA[activation]
         self._z_label = f"z[{l}]_{j}"
         self._a_label = f"a[{l}]_{j}"
+
+    @property
+    def activation(self) -> str:
+        """sigma's name (relu, tanh, sigmoid or linear). The forward pass reads it: setting it changes
+        what the neuron computes, and what `to_torch` and the batched engine see, alike."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, name: str) -> None:
+        self._activation = check_activation(name)
 
     def za(self, x: Sequence[Any]) -> tuple[Value, Value]:
         """(z, a) for inputs x: the pre-activation node and the activation node (the same for linear)."""
         z = weighted_sum(self.w, x, self.b)
         z.label = self._z_label
-        if self._sigma is None:
+        sigma = _SIGMA[self._activation]
+        if sigma is None:
             return z, z
-        a = self._sigma(z)
+        a = sigma(z)
         a.label = self._a_label
         return z, a
 

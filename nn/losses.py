@@ -103,6 +103,11 @@ def binary_cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Value
     return _mean(terms)
 
 
+def is_class_index(y: Any) -> bool:
+    """Whether a cross-entropy target is a class index (any integer, numpy's too; not a bool)."""
+    return isinstance(y, numbers.Integral) and not isinstance(y, bool)
+
+
 def cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Value:
     """Multi-class cross-entropy from logits z (torch's CrossEntropyLoss).
 
@@ -114,7 +119,7 @@ def cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Value:
     for i, (z, y) in enumerate(zip(logits, targets)):
         z = _vector("cross_entropy", i, z)
         lse = logsumexp(z)
-        if isinstance(y, numbers.Integral) and not isinstance(y, bool):
+        if is_class_index(y):
             if not 0 <= y < len(z):
                 raise ValueError(f"cross_entropy(): target {i} is class {y}, but there are {len(z)} classes")
             terms.append(lse - z[y])

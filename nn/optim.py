@@ -92,7 +92,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        first = self.steps == 0
+        first = "momentum_buffer" not in self.state  # as torch: a new buffer starts at the gradient
         buf = self._buffer("momentum_buffer") if mu != 0 else None
         for i, p in enumerate(self.params):
             g = p.grad

@@ -43,18 +43,24 @@ _CORRECT: dict[Callable, Callable[[Any, Any], bool]] = {
     losses.hinge: lambda out, y: (out.data > 0) == (float(y) > 0),
     losses.binary_cross_entropy: lambda out, y: (out.data > 0) == (float(y) > 0.5),
     losses.cross_entropy: lambda out, y: _argmax([o.data for o in out]) == (
-        y if isinstance(y, int) else _argmax([float(p) for p in y])),
+        y if losses.is_class_index(y) else _argmax([float(p) for p in y])),
 }
 
 
 def accuracy(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str) -> float | None:
     """The fraction of samples predicted right; None for mse or a custom loss."""
+    _check_samples("accuracy", X, y)
     correct = _CORRECT.get(_resolve_loss(loss))
     if correct is None:
         return None
     with no_grad():
         hits = sum(correct(model(x), t) for x, t in zip(X, y))
     return hits / len(X)
+
+
+def _check_samples(who: str, X: Sequence[Any], y: Sequence[Any]) -> None:
+    if len(X) == 0 or len(X) != len(y):
+        raise ValueError(f"{who}() needs as many targets as samples (at least one), got {len(X)} and {len(y)}")
 
 
 def _resolve_loss(loss: Callable | str) -> Callable:
@@ -96,8 +102,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
     ``engine``: "scalar" (the graph of Values) or "batched" (`nn.batched`, same numbers, faster).
     """
     loss = _resolve_loss(loss)
-    if len(X) == 0 or len(X) != len(y):
-        raise ValueError(f"fit() needs as many targets as samples (at least one), got {len(X)} and {len(y)}")
+    _check_samples("fit", X, y)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:

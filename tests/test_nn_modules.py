@@ -155,3 +155,15 @@ def test_torch_bridge_methods_delegate():
     else:
         torch = pytest.importorskip("torch")
         assert nn.MLP.from_torch(model.to_torch(torch.float64)).state_dict() == model.state_dict()
+
+
+def test_a_neurons_activation_is_what_its_forward_pass_computes():
+    neuron = nn.Neuron(2, activation="relu", seed=0)
+    neuron.activation = "tanh"
+    z, a = neuron.za([0.5, -1.0])
+    assert a.op == "tanh" and a.parents == (z,) and a.data == math.tanh(z.data)
+    neuron.activation = "linear"
+    z, a = neuron.za([0.5, -1.0])
+    assert a is z
+    with pytest.raises(ValueError, match="activation"):
+        neuron.activation = "softplus"

@@ -126,3 +126,20 @@ def test_clip_grad_norm_matches_torch():
     assert ours > 0.05  # so clipping happened
     for p, entry in pairs:
         assert_close(p.grad, torch_entry(entry, grad=True), f"clipped grad of {p.label}")
+
+
+def test_momentum_switched_on_after_some_steps_matches_torch():
+    model, X, y, loss, torch_loss = problem("mse", seed=4)
+    twin, pairs = torch_twin(model)
+    ours_opt = nn.optim.SGD(model.parameters(), lr=0.05, dampening=0.5)
+    torch_opt = torch.optim.SGD(twin.parameters(), lr=0.05, dampening=0.5)
+    for step in range(4):
+        if step == 2:  # a buffer that starts now starts at the gradient, undamped
+            ours_opt.momentum = torch_opt.param_groups[0]["momentum"] = 0.9
+        ours_opt.zero_grad()
+        torch_opt.zero_grad()
+        loss_and_backward(model, twin, X, y, loss, torch_loss)
+        ours_opt.step()
+        torch_opt.step()
+    for p, entry in pairs:
+        assert_close(p.data, torch_entry(entry), f"{p.label} after momentum was switched on")

@@ -134,3 +134,13 @@ def test_make_moons():
         assert (x1 - centre[0]) ** 2 + (x2 - centre[1]) ** 2 == pytest.approx(1.0)
     with pytest.raises(ValueError):
         nn.make_moons(1)
+
+
+def test_accuracy_takes_numpy_class_labels_and_checks_lengths():
+    np = pytest.importorskip("numpy")
+    model = nn.MLP(2, [3], seed=0)
+    X = [[0.5, -1.0], [1.0, 2.0]]
+    labels = np.array([0, 2])
+    assert nn.accuracy(model, X, labels, "cross_entropy") == nn.accuracy(model, X, labels.tolist(), "cross_entropy")
+    with pytest.raises(ValueError, match="as many targets as samples"):
+        nn.accuracy(model, X, [0], "cross_entropy")
