@@ -77,17 +77,19 @@ def chain_rule_step(node: Value) -> tuple[float, ...]:
     return locals_
 
 
-def prepare(root: Value, grad: float = 1.0) -> list[Value]:
+def prepare(root: Value, grad: float = 1.0, order: list[Value] | None = None) -> list[Value]:
     """Start a backward pass: seed the root and return the interior nodes in topological order.
 
     Leaves keep what they hold (they accumulate, as in PyTorch); interior nodes start from 0 so
-    they end with exactly this pass's gradient.
+    they end with exactly this pass's gradient. ``order``: those interior nodes, in topological
+    order, when the caller has them already.
     """
     grad = grad if type(grad) is float else _as_float(grad, "backward(grad=...)")
     if root._fn is None:
         root.grad += grad
         return []
-    order = topological_order(root, leaves=False)
+    if order is None:
+        order = topological_order(root, leaves=False)
     for node in order:
         node.grad = 0.0
     root.grad = grad

@@ -76,7 +76,8 @@ class BackwardStepper:
         self.number_format = number_format
         self.nodes = topological_order(root)
         self.names = node_names(self.nodes, root, number_format)
-        self._todo = prepare(root, grad)[::-1]  # the interior nodes, root first
+        # the interior nodes, root first (the full order has them in order already: no second walk)
+        self._todo = prepare(root, grad, [n for n in self.nodes if not n.is_leaf])[::-1]
         self._children: dict[Value, list[Value]] = {}
         for node in self.nodes:
             for p in node.parents:
