@@ -37,12 +37,12 @@ def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
             push(node)
             push(None)
             for p in node.parents:
-                if p not in visited:
-                    if p._fn is not None:
+                if p._fn is not None:
+                    if p not in visited:
                         push(p)
-                    elif leaves:
-                        mark(p)
-                        emit(p)
+                elif leaves and p not in visited:
+                    mark(p)
+                    emit(p)
     return order
 
 
