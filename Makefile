@@ -21,10 +21,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
-# Both benchmarks, with their peers (micrograd 0.1.0; PyTorch 2.13.0 CPU, from this machine's disk).
+# The benchmarks, with their peers (micrograd 0.1.0; PyTorch 2.13.0 CPU, from this machine's disk).
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/floor.py
 	$(BIN)/python benchmarks/training.py
 
 clean:

@@ -1,4 +1,4 @@
-"""benchmarks/engine.py runs end to end at tiny sizes (no timing is asserted: figures live in the notes)."""
+"""The benchmarks run end to end at tiny sizes (no timing is asserted: figures live in the README)."""
 
 import importlib.util
 from pathlib import Path
@@ -53,3 +53,29 @@ def test_training_benchmark_runs_every_peer(monkeypatch, capsys):
     for peer in ("autograd_lite batched", "autograd_lite scalar", "micrograd 0.1.0", "PyTorch float64"):
         assert peer in out
     assert "ms/epoch" in out
+
+
+def _leaves(root):
+    """(data, grad) of every leaf reachable from root, sorted: comparable across engines."""
+    seen, stack, out = set(), [root], []
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.parents)
+            if not node.parents:
+                out.append((node.data, node.grad))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("graph", sorted(bench.GRAPHS))
+def test_floor_engine_computes_what_autograd_lite_computes(graph, monkeypatch):
+    """benchmarks/floor.py's LeanValue is a fair measuring stick: same values, same gradients."""
+    monkeypatch.syspath_prepend(str(PATH.parent))
+    from floor import LeanValue
+
+    lean, ours = bench.GRAPHS[graph](LeanValue, 64), bench.GRAPHS[graph](bench.autograd_lite.Value, 64)
+    lean.backward()
+    ours.backward()
+    assert lean.data == ours.data
+    assert _leaves(lean) == _leaves(ours) and len(_leaves(ours)) > 2
