@@ -136,8 +136,8 @@ class Replay:
     serve several threads.
     """
 
-    def __init__(self, order: list[Value], inputs: tuple[Value, ...],
-                 params: tuple[Value, ...], live: tuple[Value, ...], constants: list[Value]) -> None:
+    def __init__(self, order: list[Value], inputs: tuple[Value, ...], params: tuple[Value, ...],
+                 live: tuple[Value, ...], constants: list[Value], outputs: tuple[Value, ...] = ()) -> None:
         import numpy as np
 
         self.inputs, self.params = inputs, params
@@ -175,6 +175,7 @@ class Replay:
             self._plans[input_grads] = [_Group(interior[start - first]._fn, start, operand_rows, needs_grad)
                                         for start, operand_rows in blocks]
         self._root = row[id(order[-1])]
+        self._output_rows = np.array([row[id(v)] for v in outputs], dtype=np.intp)
         self.size = len(order)
         self._scratch = threading.local()
 
@@ -236,11 +237,19 @@ class Replay:
 
     def forward(self, X: Any) -> Any:
         """The root's value in every lane: an array of shape (batch,) for X of shape (batch, inputs)."""
+        return self._values(X, self._root)
+
+    def outputs(self, X: Any) -> Any:
+        """The values of the nodes given to `compile` as ``outputs``, in every lane: an array of shape
+        (batch, number of outputs) -- a model's predictions, say, when the root is its loss."""
+        return self._values(X, self._output_rows).T.copy()
+
+    def _values(self, X: Any, rows: Any) -> Any:
         import numpy as np
 
         with np.errstate(all="ignore"):  # inf and nan are IEEE results here, as in the scalar engine
             V = self._forward(self._lanes(X), input_grads=False).V  # no backward: the lighter plan
-        return V[self._root].copy()
+        return V[rows].copy()
 
     def gradients(self, X: Any) -> tuple[Any, Any, Any]:
         """Per lane: the root's values (batch,), d root/d parameter (batch, parameters) and
@@ -337,7 +346,7 @@ def _compare(order: list[Value], index: dict[Value, int], inputs: tuple[Value, .
 
 
 def compile(root: Value, inputs: Sequence[Value], params: Sequence[Value] | None = None, *,  # noqa: A001
-            check: Iterable[tuple[Value, Sequence[Value]]] = ()) -> Replay:
+            check: Iterable[tuple[Value, Sequence[Value]]] = (), outputs: Sequence[Value] = ()) -> Replay:
     """Compile the graph of `root` to replay it over batches (requires numpy).
 
     `inputs` are the leaves that change from example to example (a batch gives one column per input);
@@ -345,7 +354,8 @@ def compile(root: Value, inputs: Sequence[Value], params: Sequence[Value] | None
     Constants (numbers mixed into operations) are fixed at their traced value; every other leaf is
     read at each run. `check` holds further traces of the same computation at other examples, as
     (root, inputs) pairs; each is compared with this one node by node and any difference raises
-    `ReplayError` -- the only way to notice a graph that depends on the data.
+    `ReplayError` -- the only way to notice a graph that depends on the data. `outputs`: nodes of the
+    graph whose values `Replay.outputs` returns (a model's outputs, when `root` is its loss).
 
     >>> from autograd_lite import Value
     >>> x, w = Value(0.0, "x"), Value(3.0, "w")
@@ -361,6 +371,11 @@ def compile(root: Value, inputs: Sequence[Value], params: Sequence[Value] | None
     index = {v: k for k, v in enumerate(order)}
     given = set(inputs)
     in_graph = [v for v in order if v.is_leaf and v not in given]
+    outputs = tuple(outputs)
+    for k, v in enumerate(outputs):
+        if not isinstance(v, Value) or v not in index:
+            raise ValueError(f"compile() outputs must be nodes of root's graph: output {k} "
+                             f"({_name(v) if isinstance(v, Value) else type(v).__name__}) is not")
     params = _leaves([v for v in in_graph if not v.is_constant] if params is None else params, "params")
     if set(params) & set(inputs):
         raise ValueError("compile() params and inputs must be different Values")
@@ -372,5 +387,5 @@ def compile(root: Value, inputs: Sequence[Value], params: Sequence[Value] | None
         if not isinstance(other_root, Value) or len(other_inputs) != len(inputs):
             raise TypeError(f"check trace {trace} must be a (root Value, inputs) pair with {len(inputs)} inputs")
         _compare(order, index, inputs, kind, other_root, other_inputs, trace)
-    return Replay(order, inputs, params, live, constants)
+    return Replay(order, inputs, params, live, constants, outputs)
 

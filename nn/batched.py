@@ -7,6 +7,9 @@ with every node holding a vector over the batch. The numbers are those of the sc
 same operation table, with numpy (see `autograd_lite.replay`). The loss of a batch is the mean over
 samples of the per-sample loss, as the nn losses average (a loss that sums is detected and summed).
 
+`BatchedTrainer.outputs` replays the same program for the model's outputs alone (fit's accuracy
+after each epoch).
+
 Placeholders: the sample's inputs a^(0)_k and its target(s) become input leaves of the replay.
 For cross-entropy with class indices, the target is passed as one-hot probabilities, so the graph's
 structure does not depend on the class (one index would pick one logit: a different graph per class).
@@ -39,6 +42,8 @@ from autograd_lite.replay import Replay, ReplayError
 from .losses import cross_entropy
 
 __all__ = ["BatchedTrainer", "batched_loss_and_grads"]
+
+_CHUNK = 256  # samples per replay in outputs(): bounds the scratch memory (graph rows x samples)
 
 
 def _fingerprint(model: Any) -> tuple:
@@ -103,17 +108,7 @@ class BatchedTrainer:
         each parameter's ``.grad`` is increased by the loss's gradient, as backward() would."""
         import numpy as np
 
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y, dtype=float)
-        if X.ndim != 2 or len(X) == 0:
-            raise ValueError(f"X must be a non-empty batch of samples, one row each; got shape {X.shape}")
-        if y.ndim not in (1, 2) or len(y) != len(X):
-            raise ValueError(f"y must hold one target (a number or a row) per sample: got shape {y.shape} "
-                             f"for {len(X)} samples")
-        classes = self.class_targets if self.class_targets is not None else (
-            y.ndim == 1 and self.loss is cross_entropy)
-        if classes and y.ndim != 1:
-            raise ValueError(f"class targets are one class index per sample, got shape {y.shape}")
+        X, y, classes = self._batch(X, y)
         program = self._program(X, y, classes)
         n_out = program.n_out
         if classes:
@@ -127,6 +122,36 @@ class BatchedTrainer:
             self._check_targets(program.accepted, program.single, program.n_out, targets, y.ndim == 1)
         loss, _ = program.replay.run(np.hstack([X, targets]), reduction=program.reduction, accumulate=True)
         return loss
+
+    def outputs(self, X: Any, y: Any) -> list:
+        """The model's outputs for every sample of X, replayed: what ``float()`` of the scalar model's
+        outputs gives, a float per sample (one output) or a list of floats. ``y`` (one target per
+        sample) fixes the program's layout, since the compiled graph is the loss; its values are unused."""
+        import numpy as np
+
+        X, y, classes = self._batch(X, y)
+        program = self._program(X, y, classes)
+        n_targets = len(program.replay.inputs) - X.shape[1]
+        out = np.vstack([program.replay.outputs(np.hstack([chunk, np.zeros((len(chunk), n_targets))]))
+                         for chunk in (X[s:s + _CHUNK] for s in range(0, len(X), _CHUNK))])
+        return out[:, 0].tolist() if program.single else out.tolist()
+
+    def _batch(self, X: Any, y: Any) -> tuple[Any, Any, bool]:
+        """X and y as float arrays, checked, and whether y holds class indices."""
+        import numpy as np
+
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if X.ndim != 2 or len(X) == 0:
+            raise ValueError(f"X must be a non-empty batch of samples, one row each; got shape {X.shape}")
+        if y.ndim not in (1, 2) or len(y) != len(X):
+            raise ValueError(f"y must hold one target (a number or a row) per sample: got shape {y.shape} "
+                             f"for {len(X)} samples")
+        classes = self.class_targets if self.class_targets is not None else (
+            y.ndim == 1 and self.loss is cross_entropy)
+        if classes and y.ndim != 1:
+            raise ValueError(f"class targets are one class index per sample, got shape {y.shape}")
+        return X, y, classes
 
     def _check_targets(self, accepted: set[tuple], single: bool, n_out: int, targets: Any, scalar: bool) -> None:
         """Give the loss each target row not accepted before, as numbers: it raises as on the scalar path."""
@@ -160,7 +185,8 @@ class BatchedTrainer:
         accepted: set[tuple] = set()
         if not classes:  # the traced targets are numbers the loss never saw: check them first
             self._check_targets(accepted, single, n_out, y.reshape(len(y), -1), y.ndim == 1)
-        replay = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others])
+        replay = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others],
+                         outputs=[out] if single else out)
         t_other = others[0][2][1] if others else t
         program = _Program(replay, self._reduction(single, n_out, t, t_other), n_out, single, accepted,
                            _same_values(_walk_parameters(self.model), params))

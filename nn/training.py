@@ -38,13 +38,25 @@ def _argmax(v: Sequence[float]) -> int:
     return max(range(len(v)), key=v.__getitem__)
 
 
-# Whether one prediction is right: sign agreement for hinge and BCE, argmax for cross-entropy.
+# Whether one prediction is right, from the model's outputs as floats: sign agreement for hinge
+# and BCE, argmax for cross-entropy.
 _CORRECT: dict[Callable, Callable[[Any, Any], bool]] = {
-    losses.hinge: lambda out, y: (out.data > 0) == (float(y) > 0),
-    losses.binary_cross_entropy: lambda out, y: (out.data > 0) == (float(y) > 0.5),
-    losses.cross_entropy: lambda out, y: _argmax([o.data for o in out]) == (
+    losses.hinge: lambda out, y: (out > 0) == (float(y) > 0),
+    losses.binary_cross_entropy: lambda out, y: (out > 0) == (float(y) > 0.5),
+    losses.cross_entropy: lambda out, y: _argmax(out) == (
         y if losses.is_class_index(y) else _argmax([float(p) for p in y])),
 }
+
+
+def _scalar_outputs(model: Module, X: Sequence[Any]) -> list:
+    """The model's outputs for each sample as floats (a float, or a list of them), without a graph."""
+    with no_grad():
+        outputs = [model(x) for x in X]
+    return [[o.data for o in out] if isinstance(out, Sequence) else out.data for out in outputs]
+
+
+def _hit_rate(correct: Callable[[Any, Any], bool], outputs: list, y: Sequence[Any]) -> float:
+    return sum(map(correct, outputs, y)) / len(y)
 
 
 def accuracy(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str) -> float | None:
@@ -53,9 +65,7 @@ def accuracy(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable |
     correct = _CORRECT.get(_resolve_loss(loss))
     if correct is None:
         return None
-    with no_grad():
-        hits = sum(correct(model(x), t) for x, t in zip(X, y))
-    return hits / len(X)
+    return _hit_rate(correct, _scalar_outputs(model, X), y)
 
 
 def _check_samples(who: str, X: Sequence[Any], y: Sequence[Any]) -> None:
@@ -73,19 +83,21 @@ def _resolve_loss(loss: Callable | str) -> Callable:
     return loss
 
 
-def _loss_and_grads(engine: str, model: Module, loss: Callable) -> Callable[[Sequence[Any], Sequence[Any]], float]:
-    """The engine's step: (X, y) of a batch -> its loss, each parameter's grad accumulated."""
+def _engine(engine: str, model: Module, loss: Callable) -> tuple[Callable, Callable]:
+    """The engine's two functions: its training step, (X, y) of a batch -> the batch loss with each
+    parameter's grad accumulated; and the model's outputs as floats, (X, y) -> one per sample."""
     if engine == "batched":
         from .batched import BatchedTrainer
 
-        return BatchedTrainer(model, loss).loss_and_grads  # compiles once, replays every step
+        trainer = BatchedTrainer(model, loss)  # compiles once, replays every step
+        return trainer.loss_and_grads, trainer.outputs
 
     def scalar(X: Sequence[Any], y: Sequence[Any]) -> float:
         total = loss([model(x) for x in X], y)
         total.backward()
         return total.data
 
-    return scalar
+    return scalar, lambda X, y: _scalar_outputs(model, X)
 
 
 def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str = "mse",
@@ -113,7 +125,8 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     params = model.parameters()
     optimizer = Adam(params, lr=1e-2) if optimizer is None else optimizer
-    loss_and_grads = _loss_and_grads(engine, model, loss)
+    loss_and_grads, outputs = _engine(engine, model, loss)
+    correct = _CORRECT.get(loss)
     rng = random.Random(seed)
     history = History()
     order = list(range(n))
@@ -136,7 +149,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
                 bar.update(1)
                 bar.set_postfix(loss=f"{value:.4g}", refresh=False)
             history.loss.append(total / n)
-            history.accuracy.append(accuracy(model, X, y, loss))
+            history.accuracy.append(None if correct is None else _hit_rate(correct, outputs(X, y), y))
     except KeyboardInterrupt:
         history.interrupted = True
     finally:

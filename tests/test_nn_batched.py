@@ -82,13 +82,35 @@ def test_fit_with_the_batched_engine_trains_like_the_scalar_one():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(float) * 2 - 1
-    final = {}
+    final, accuracy = {}, {}
     for engine in ("scalar", "batched"):
         model = nn.MLP(2, [8, 8, 1], seed=3)
-        nn.fit(model, X.tolist(), y.tolist(), loss=nn.losses.hinge, optimizer=nn.optim.SGD(model.parameters(), lr=0.1),
-               epochs=3, batch_size=16, seed=0, progress=False, engine=engine)
+        history = nn.fit(model, X.tolist(), y.tolist(), loss=nn.losses.hinge, epochs=3, batch_size=16, seed=0,
+                         optimizer=nn.optim.SGD(model.parameters(), lr=0.1), progress=False, engine=engine)
         final[engine] = np.array([p.data for p in model.parameters()])
+        accuracy[engine] = history.accuracy
+        assert history.accuracy[-1] == nn.accuracy(model, X.tolist(), y.tolist(), "hinge")
     assert np.allclose(final["batched"], final["scalar"], rtol=1e-9, atol=1e-12)
+    assert accuracy["batched"] == accuracy["scalar"] and len(set(accuracy["scalar"])) > 1  # it learns
+
+
+@real_nn
+@pytest.mark.parametrize("activation, sizes", [("relu", [5, 3]), ("tanh", [4, 1])])
+def test_outputs_are_the_scalar_models_outputs_for_every_sample(activation, sizes):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 3))  # more than one replay's worth of samples
+    model = nn.MLP(3, sizes, activation=activation, seed=6)
+    loss = nn.losses.cross_entropy if sizes[-1] > 1 else nn.losses.mse
+    y = rng.integers(0, sizes[-1], size=300) if sizes[-1] > 1 else rng.normal(size=300)
+    got = BatchedTrainer(model, loss).outputs(X, y)
+    with no_grad():
+        want = [model(x) for x in X.tolist()]
+    want = [[o.data for o in out] for out in want] if sizes[-1] > 1 else [out.data for out in want]
+    assert len(got) == 300 and type(got[0]) is type(want[0])
+    if activation == "relu":  # + * and relu: the same IEEE operations in the same order, bit for bit
+        assert got == want
+    else:  # numpy's tanh may differ from math.tanh in the last bit
+        assert np.allclose(got, want, rtol=1e-13, atol=0)
 
 
 @real_nn

@@ -380,3 +380,26 @@ def test_batch_sizes_and_threads_share_one_program():
         t.join()
     for got in results.values():
         assert all(loss == w_loss and np.array_equal(g, w_g) for (loss, g), (w_loss, w_g) in zip(got, want * 20))
+
+
+def test_outputs_are_interior_values_in_every_lane():
+    x, t, w = Value(0.0, "x"), Value(0.0, "t"), Value(0.7, "w")
+    a = (w * x).tanh()
+    b = a * x
+    program = compile((a - t) ** 2 + b, [x, t], [w], outputs=[b, a, w])
+    X = np.array([[0.5, 1.0], [-2.0, 0.0], [3.0, -1.0]])
+    got = program.outputs(X)
+    want_a = np.tanh(0.7 * X[:, 0])
+    assert got.shape == (3, 3)
+    assert got[:, 1] == pytest.approx([math.tanh(0.7 * v) for v in X[:, 0]], rel=REL)  # the scalar engine's
+    assert got[:, 0] == pytest.approx(want_a * X[:, 0], rel=REL) and np.array_equal(got[:, 2], [0.7] * 3)
+    assert program.forward(X) == pytest.approx((want_a - X[:, 1]) ** 2 + want_a * X[:, 0], rel=REL)
+    assert compile(a, [x]).outputs(X[:, :1]).shape == (3, 0)
+
+
+def test_outputs_must_be_nodes_of_the_graph():
+    x = Value(0.0, "x")
+    with pytest.raises(ValueError, match=r"output 1 \(leaf 'z'\) is not"):
+        compile(x * 2, [x], outputs=[x, Value(1.0, "z")])
+    with pytest.raises(ValueError, match=r"output 0 \(list\) is not"):
+        compile(x * 2, [x], outputs=[[x]])

@@ -96,11 +96,16 @@ def test_batched_engine_is_imported_lazily_and_held_for_the_whole_fit(monkeypatc
             total.backward()
             return total.data
 
+        def outputs(self, X, y):
+            calls.append(f"outputs of {len(X)}")
+            return [0.5 if k % 3 else -0.5 for k in range(len(X))]  # the epoch's accuracy comes from these
+
     monkeypatch.setitem(sys.modules, "nn.batched", types.SimpleNamespace(BatchedTrainer=BatchedTrainer))
     X, y = nn.make_moons(12, seed=0)
     h = nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, loss="binary_cross_entropy", epochs=2, batch_size=5,
                engine="batched", progress=False)
-    assert calls == [5, 5, 2, 5, 5, 2] and len(h.loss) == 2 and len(trainers) == 1
+    assert calls == [5, 5, 2, "outputs of 12"] * 2 and len(h.loss) == 2 and len(trainers) == 1
+    assert h.accuracy == [sum((k % 3 > 0) == (t > 0.5) for k, t in enumerate(y)) / 12] * 2
 
 
 @pytest.mark.parametrize("kwargs, error", [
