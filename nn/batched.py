@@ -52,20 +52,8 @@ def _fingerprint(model: Any) -> tuple:
                  for n in getattr(layer, "neurons", ()))
 
 
-def _walk_parameters(model: Any) -> list[Value] | None:
-    """An MLP's parameters read straight off layers[l].neurons[j].w / .b (None for another shape).
-
-    Used, once checked equal to model.parameters(), to notice replaced parameters at every step:
-    parameters() builds a dotted name for each, which costs as much as a third of a replayed step.
-    """
-    try:
-        return [v for layer in model.layers for n in layer.neurons for v in (*n.w, n.b)]
-    except (AttributeError, TypeError):
-        return None
-
-
-def _same_values(a: Sequence[Value] | None, b: Sequence[Value]) -> bool:
-    return a is not None and len(a) == len(b) and all(map(operator.is_, a, b))
+def _same_values(a: Sequence[Value], b: Sequence[Value]) -> bool:
+    return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 class _Program:
@@ -76,13 +64,11 @@ class _Program:
     after the first epoch every target has been seen and the check is a set lookup per sample.
     """
 
-    __slots__ = ("replay", "reduction", "n_out", "single", "accepted", "walk")
+    __slots__ = ("replay", "reduction", "n_out", "single", "accepted")
 
-    def __init__(self, replay: Replay, reduction: str, n_out: int, single: bool, accepted: set[tuple],
-                 walk: bool) -> None:
+    def __init__(self, replay: Replay, reduction: str, n_out: int, single: bool, accepted: set[tuple]) -> None:
         self.replay, self.reduction, self.n_out, self.single = replay, reduction, n_out, single
         self.accepted = accepted
-        self.walk = walk  # whether _walk_parameters(model) lists model.parameters()
 
 
 class BatchedTrainer:
@@ -174,10 +160,9 @@ class BatchedTrainer:
                               "make a new BatchedTrainer")
         layout = (X.shape[1], classes, y.shape[1:])
         cached = self._programs.get(layout)
-        if cached is not None and _same_values(
-                _walk_parameters(self.model) if cached.walk else list(self.model.parameters()), cached.replay.params):
-            return cached
         params = list(self.model.parameters())
+        if cached is not None and _same_values(params, cached.replay.params):
+            return cached
         samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
         traces = [self._trace(X[k], y[k], classes) for k in samples]
         (root, inputs, (out, t), n_out), *others = traces
@@ -188,8 +173,7 @@ class BatchedTrainer:
         replay = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others],
                          outputs=[out] if single else out)
         t_other = others[0][2][1] if others else t
-        program = _Program(replay, self._reduction(single, n_out, t, t_other), n_out, single, accepted,
-                           _same_values(_walk_parameters(self.model), params))
+        program = _Program(replay, self._reduction(single, n_out, t, t_other), n_out, single, accepted)
         self._programs[layout] = program
         return program
 

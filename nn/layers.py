@@ -13,7 +13,7 @@ has two digits the indices are separated by a comma (``w[2]_12,3``) so a label r
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from autograd_lite import Value, weighted_sum
@@ -78,10 +78,8 @@ class Neuron(Module):
     def forward(self, x: Sequence[Any]) -> Value:
         return self.za(x)[1]
 
-    def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        for k, w in enumerate(self.w):
-            yield f"w.{k}", w
-        yield "b", self.b
+    def named_members(self) -> tuple[tuple[str, Any], ...]:
+        return (("w", self.w), ("b", self.b))
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -112,10 +110,8 @@ class Layer(Module):
         if len(x) != self.nin:
             raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
 
-    def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        for j, n in enumerate(self.neurons):
-            for name, p in n.named_parameters():
-                yield f"neurons.{j}.{name}", p
+    def named_members(self) -> tuple[tuple[str, Any], ...]:
+        return (("neurons", self.neurons),)
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {len(self.neurons)}, activation={self.activation!r})"
@@ -171,10 +167,8 @@ class MLP(Module):
             as_.append(a)
         return Trace(inputs, zs, as_)
 
-    def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        for l, layer in enumerate(self.layers):
-            for name, p in layer.named_parameters():
-                yield f"layers.{l}.{name}", p
+    def named_members(self) -> tuple[tuple[str, Any], ...]:
+        return (("layers", self.layers),)
 
     def config(self) -> dict[str, Any]:
         """The architecture: what `MLP(**config)` needs to rebuild an MLP of this shape."""

@@ -9,18 +9,34 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from autograd_lite import Value
 
 
 class Module:
-    """Base class: subclasses define `named_parameters` and `forward`."""
+    """Base class: subclasses define `named_members` and `forward`; the parameters are read off
+    the members, as PyTorch reads them off a module's registered parameters and submodules."""
 
-    def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        """(dotted name, parameter) pairs in a fixed order."""
+    def named_members(self) -> Iterable[tuple[str, Any]]:
+        """(name, member) pairs in a fixed order; a member is a parameter (a leaf Value), a Module,
+        or a list of parameters or of Modules."""
         raise NotImplementedError
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+        """(dotted name, parameter) pairs in a fixed order, each name after `prefix`."""
+        for name, member in self.named_members():
+            if isinstance(member, Module):
+                yield from member.named_parameters(f"{prefix}{name}.")
+            elif not isinstance(member, (list, tuple)):
+                yield prefix + name, member
+            elif member and isinstance(member[0], Module):
+                for k, m in enumerate(member):
+                    yield from m.named_parameters(f"{prefix}{name}.{k}.")
+            else:
+                for k, p in enumerate(member):
+                    yield f"{prefix}{name}.{k}", p
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError
@@ -29,8 +45,20 @@ class Module:
         return self.forward(*args)
 
     def parameters(self) -> list[Value]:
-        """Every parameter (a leaf Value), in the order of `named_parameters`."""
-        return [p for _, p in self.named_parameters()]
+        """Every parameter (a leaf Value), in the order of `named_parameters`. The names are not built:
+        a training step may ask for the parameters every time (a batched step does)."""
+        params: list[Value] = []
+        for _, member in self.named_members():
+            if isinstance(member, Module):
+                params += member.parameters()
+            elif not isinstance(member, (list, tuple)):
+                params.append(member)
+            elif member and isinstance(member[0], Module):
+                for m in member:
+                    params += m.parameters()
+            else:
+                params += member
+        return params
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0 (leaves accumulate across backward calls)."""

@@ -64,6 +64,26 @@ def test_named_parameters_are_dotted_paths():
     assert list(names)[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
 
 
+def test_a_modules_parameters_are_read_off_its_members():
+    class Gate(nn.Module):  # a parameter, a module, a list of parameters and a list of modules
+        def __init__(self):
+            self.scale, self.inner = Value(2.0), nn.Neuron(2, seed=0)
+            self.offsets, self.heads = [Value(0.1), Value(0.2)], [nn.Neuron(1, seed=1), nn.Neuron(1, seed=2)]
+
+        def named_members(self):
+            return (("scale", self.scale), ("inner", self.inner), ("offsets", self.offsets), ("heads", self.heads),
+                    ("none", []))
+
+    gate = Gate()
+    names = dict(gate.named_parameters(prefix="gate."))
+    assert list(names) == ["gate.scale", "gate.inner.w.0", "gate.inner.w.1", "gate.inner.b", "gate.offsets.0",
+                           "gate.offsets.1", "gate.heads.0.w.0", "gate.heads.0.b", "gate.heads.1.w.0", "gate.heads.1.b"]
+    assert list(names.values()) == gate.parameters()
+    assert names["gate.heads.1.w.0"] is gate.heads[1].w[0] and names["gate.offsets.1"] is gate.offsets[1]
+    with pytest.raises(NotImplementedError):
+        nn.Module().parameters()
+
+
 def test_zero_grad_and_state_dict_round_trip():
     a, b = nn.MLP(2, [3, 1], seed=0), nn.MLP(2, [3, 1], seed=1)
     a([1.0, 1.0]).backward()
