@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .layers import layer_weights
+
 __all__ = ["from_torch", "to_torch"]
 
 ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}  # "linear": no module
@@ -40,10 +42,11 @@ def to_torch(model: Any, dtype: Any = None) -> Any:
     modules = []
     for l, layer in enumerate(model.layers, start=1):
         kind = _layer_activation(layer, l)
-        linear = torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons), dtype=dtype)
+        W, b = layer_weights(layer)
+        linear = torch.nn.Linear(len(W[0]), len(W), dtype=dtype)
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=dtype))
-            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=dtype))
+            linear.weight.copy_(torch.tensor(W, dtype=dtype))
+            linear.bias.copy_(torch.tensor(b, dtype=dtype))
         modules.append(linear)
         if kind != "linear":
             modules.append(getattr(torch.nn, ACTIVATIONS[kind])())
