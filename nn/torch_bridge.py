@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .layers import layer_weights
+from .layers import layer_weights, set_layer_weights
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -97,11 +97,8 @@ def from_torch(seq: Any, cls: Any = None) -> Any:
     model = cls(layers[0][0].in_features, [linear.out_features for linear, _ in layers],
                 activation=hidden.pop() if hidden else "relu", output_activation=layers[-1][1], seed=0)
     for l, ((linear, kind), layer) in enumerate(zip(layers, model.layers), start=1):
-        weight, bias = linear.weight.detach().tolist(), linear.bias.detach().tolist()
-        for j, neuron in enumerate(layer.neurons):
+        for neuron in layer.neurons:
             if neuron.activation != kind:
                 raise ValueError(f"{cls.__name__} made layer {l} with activation {neuron.activation!r}, not {kind!r}")
-            for w, value in zip(neuron.w, weight[j]):
-                w.data = float(value)
-            neuron.b.data = float(bias[j])
+        set_layer_weights(layer, linear.weight.detach().tolist(), linear.bias.detach().tolist())
     return model
