@@ -105,8 +105,7 @@ class Backprop:
 
 def weights_of(model: Any) -> list[LayerWeights]:
     """W^l, b^l and sigma of every layer of an `nn.MLP`, as plain floats."""
-    return [LayerWeights([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons],
-                         layer.activation) for layer in model.layers]
+    return [LayerWeights(*layer.weights(), layer.activation) for layer in model.layers]
 
 
 def backprop(model_or_weights: Any, x: Sequence[float], y: Any, loss: str | Callable) -> Backprop:

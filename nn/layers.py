@@ -13,13 +13,13 @@ has two digits the indices are separated by a comma (``w[2]_12,3``) so a label r
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd_lite import Value, weighted_sum
 
 from .init import check_activation, make_rng, resolve
-from .module import Module
+from .module import Module, finite_float
 from .trace import Trace
 
 # The activation sigma as the engine's operation (a Value method); linear has none: a is z.
@@ -85,6 +85,38 @@ class Neuron(Module):
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
 
 
+def _shape(widths: list[int]) -> str:
+    return f"{len(widths)}x{widths[0]}" if len(set(widths)) == 1 else f"rows of lengths {widths}"
+
+
+# Functions of any layer with ``.neurons`` (not only an nn.Layer): nn.torch_bridge takes any model
+# that keeps the nn contract, the tests' stand-in MLPs among them. `Layer.weights` and
+# `Layer.set_weights` are these; their docstrings give the meaning.
+
+def layer_weights(layer: Any) -> tuple[list[list[float]], list[float]]:
+    """(W, b) of ``layer.neurons``: see `Layer.weights`."""
+    return [[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons]
+
+
+def set_layer_weights(layer: Any, W: Iterable[Iterable[Any]], b: Iterable[Any]) -> None:
+    """Set the weights and biases of ``layer.neurons`` from W and b: see `Layer.set_weights`."""
+    try:
+        rows, biases = [list(row) for row in W], list(b)
+    except TypeError:
+        raise TypeError(f"set_weights() takes W as rows of numbers and b as numbers, "
+                        f"got {type(W).__name__} and {type(b).__name__}") from None
+    widths = [len(n.w) for n in layer.neurons]
+    if [len(row) for row in rows] != widths or len(biases) != len(widths):
+        raise ValueError(f"W must be {_shape(widths)} and b of length {len(widths)} (one row and one bias per neuron), "
+                         f"got W {_shape([len(row) for row in rows])} and b of length {len(biases)}")
+    rows = [[finite_float(w, f"W[{j}][{k}]") for k, w in enumerate(row)] for j, row in enumerate(rows)]
+    biases = [finite_float(b_j, f"b[{j}]") for j, b_j in enumerate(biases)]
+    for n, row, b_j in zip(layer.neurons, rows, biases):
+        for w, value in zip(n.w, row):
+            w.data = value
+        n.b.data = b_j
+
+
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of nout Values."""
 
@@ -109,6 +141,24 @@ class Layer(Module):
     def _check_width(self, x: Sequence[Any]) -> None:
         if len(x) != self.nin:
             raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
+
+    def weights(self) -> tuple[list[list[float]], list[float]]:
+        """(W, b) as plain floats, so that z^l = W^l a^(l-1) + b^l.
+
+        W^l has one row per neuron j and one column per input k: W[j][k] = w^l_jk, and b[j] = b^l_j
+        (0-based here, 1-based in the documents). This is PyTorch's ``Linear.weight`` layout.
+        """
+        return layer_weights(self)
+
+    def set_weights(self, W: Iterable[Iterable[Any]], b: Iterable[Any]) -> None:
+        """Set every w^l_jk to W[j][k] and every b^l_j to b[j]: the inverse of `weights`.
+
+        Everything is checked first -- W has one row of nin numbers per neuron and b one number per
+        neuron (else a ValueError naming the expected and the given shape), every entry is a finite
+        real number (else a TypeError or ValueError naming it) -- so on any error the layer is left
+        unchanged.
+        """
+        set_layer_weights(self, W, b)
 
     def named_members(self) -> tuple[tuple[str, Any], ...]:
         return (("neurons", self.neurons),)

@@ -15,6 +15,17 @@ from typing import Any
 from autograd_lite import Value
 
 
+def finite_float(value: Any, what: str) -> float:
+    """`value` as a parameter's float, or a TypeError (not a real number; a bool is refused) or a
+    ValueError (NaN or infinite) naming it as `what`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} is {value!r}; parameters must be finite")
+    return value
+
+
 class Module:
     """Base class: subclasses define `named_members` and `forward`; the parameters are read off
     the members, as PyTorch reads them off a module's registered parameters and submodules."""
@@ -88,14 +99,6 @@ class Module:
                 parts.append(f"unexpected {len(unexpected)} name(s), e.g. {', '.join(map(str, unexpected[:3]))}")
             raise ValueError(f"state does not fit this {type(self).__name__} "
                              f"({len(params)} parameters): {'; '.join(parts)}")
-        values = {}
-        for name in params:
-            v = state[name]
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise TypeError(f"state[{name!r}] must be a real number, got {v!r} of type {type(v).__name__}")
-            v = float(v)
-            if not math.isfinite(v):
-                raise ValueError(f"state[{name!r}] is {v!r}; parameters must be finite")
-            values[name] = v
+        values = {name: finite_float(state[name], f"state[{name!r}]") for name in params}
         for name, p in params.items():
             p.data = values[name]

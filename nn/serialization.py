@@ -14,10 +14,15 @@ import os
 import tempfile
 from typing import Any
 
-from .layers import MLP
+from .layers import MLP, Layer
 
 FORMAT = "autograd_lite.nn.MLP"
 VERSION = 1
+
+
+def _layer_document(layer: Layer) -> dict[str, Any]:
+    W, b = layer.weights()
+    return {"activation": layer.activation, "neurons": [{"w": row, "b": b_j} for row, b_j in zip(W, b)]}
 
 
 def _document(model: MLP) -> dict[str, Any]:
@@ -25,9 +30,7 @@ def _document(model: MLP) -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         **model.config(),
-        "layers": [{"activation": layer.activation,
-                    "neurons": [{"w": [w.data for w in n.w], "b": n.b.data} for n in layer.neurons]}
-                   for layer in model.layers],
+        "layers": [_layer_document(layer) for layer in model.layers],
     }
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .layers import layer_weights, set_layer_weights
+
 __all__ = ["from_torch", "to_torch"]
 
 ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}  # "linear": no module
@@ -40,10 +42,11 @@ def to_torch(model: Any, dtype: Any = None) -> Any:
     modules = []
     for l, layer in enumerate(model.layers, start=1):
         kind = _layer_activation(layer, l)
-        linear = torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons), dtype=dtype)
+        W, b = layer_weights(layer)
+        linear = torch.nn.Linear(len(W[0]), len(W), dtype=dtype)
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=dtype))
-            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=dtype))
+            linear.weight.copy_(torch.tensor(W, dtype=dtype))
+            linear.bias.copy_(torch.tensor(b, dtype=dtype))
         modules.append(linear)
         if kind != "linear":
             modules.append(getattr(torch.nn, ACTIVATIONS[kind])())
@@ -94,11 +97,8 @@ def from_torch(seq: Any, cls: Any = None) -> Any:
     model = cls(layers[0][0].in_features, [linear.out_features for linear, _ in layers],
                 activation=hidden.pop() if hidden else "relu", output_activation=layers[-1][1], seed=0)
     for l, ((linear, kind), layer) in enumerate(zip(layers, model.layers), start=1):
-        weight, bias = linear.weight.detach().tolist(), linear.bias.detach().tolist()
-        for j, neuron in enumerate(layer.neurons):
+        for neuron in layer.neurons:
             if neuron.activation != kind:
                 raise ValueError(f"{cls.__name__} made layer {l} with activation {neuron.activation!r}, not {kind!r}")
-            for w, value in zip(neuron.w, weight[j]):
-                w.data = float(value)
-            neuron.b.data = float(bias[j])
+        set_layer_weights(layer, linear.weight.detach().tolist(), linear.bias.detach().tolist())
     return model

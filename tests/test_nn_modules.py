@@ -110,6 +110,50 @@ def test_bad_state_raises_and_leaves_the_model_unchanged(change, error):
     assert model.state_dict() == before
 
 
+def test_layer_weights_round_trip_in_the_documents_layout():
+    layer = nn.Layer(3, 2, activation="linear", seed=0)
+    W, b = [[1, -2.5, 0.25], [4.0, 0.5, -1.0]], [0.5, -3]
+    layer.set_weights(W, b)
+    assert layer.neurons[1].w[0].data == 4.0 and layer.neurons[0].b.data == 0.5  # W[j][k] = w_jk
+    assert layer.weights() == (W, b)
+    assert all(type(v) is float for row in layer.weights()[0] for v in row)
+    assert [a.data for a in layer([1.0, 2.0, 4.0])] == [-2.5, -2.0]  # z = W x + b
+    other = nn.Layer(3, 2, seed=1)
+    other.set_weights(*layer.weights())
+    assert other.state_dict() == layer.state_dict()
+
+
+@pytest.mark.parametrize("W, b, given", [
+    ([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]], [0.0, 0.0], "got W 3x2 and b of length 2"),  # W^T
+    ([[0.0, 0.0, 0.0], [0.0, 0.0]], [0.0, 0.0], r"got W rows of lengths \[3, 2\]"),
+    ([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [0.0], "got W 2x3 and b of length 1"),
+])
+def test_set_weights_names_the_expected_and_the_given_shape(W, b, given):
+    layer = nn.Layer(3, 2, seed=0)
+    before = layer.weights()
+    with pytest.raises(ValueError, match=f"W must be 2x3 and b of length 2 .*{given}"):
+        layer.set_weights(W, b)
+    assert layer.weights() == before
+
+
+GOOD_W = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+
+
+@pytest.mark.parametrize("W, b, error, entry", [  # the bad entry comes last, where setting before checking would show
+    (GOOD_W, [0.0, math.nan], ValueError, r"b\[1\] is nan"),
+    (GOOD_W, [0.0, math.inf], ValueError, r"b\[1\] is inf"),
+    (GOOD_W, [0.0, "1.0"], TypeError, r"b\[1\] must be a real number"),
+    (GOOD_W, [0.0, True], TypeError, r"b\[1\] must be a real number"),
+    ([[1.0, 2.0, 3.0], [4.0, 5.0, None]], [0.0, 0.0], TypeError, r"W\[1\]\[2\] must be a real number"),
+])
+def test_a_bad_entry_leaves_the_layer_unchanged(W, b, error, entry):
+    layer = nn.Layer(3, 2, seed=0)
+    before = layer.weights()
+    with pytest.raises(error, match=entry):
+        layer.set_weights(W, b)
+    assert layer.weights() == before
+
+
 def test_seed_is_reproducible_and_leaves_global_random_alone():
     random.seed(123)
     expected = random.random()

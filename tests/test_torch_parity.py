@@ -17,10 +17,11 @@ def torch_twin(model):
     """A torch.nn.Sequential with the model's weights, and its parameters in the model's order."""
     modules, pairs = [], []
     for layer in model.layers:
-        lin = torch.nn.Linear(layer.nin, len(layer.neurons), dtype=torch.float64)
+        W, b = layer.weights()
+        lin = torch.nn.Linear(layer.nin, len(b), dtype=torch.float64)
         with torch.no_grad():
-            lin.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64))
-            lin.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
+            lin.weight.copy_(torch.tensor(W, dtype=torch.float64))
+            lin.bias.copy_(torch.tensor(b, dtype=torch.float64))
         modules.append(lin)
         if layer.activation != "linear":
             modules.append(TORCH_ACTIVATION[layer.activation]())
