@@ -124,9 +124,24 @@ class Layer(Module):
                  seed: int | random.Random | None = None, *, l: int = 1) -> None:
         self.nin = _positive_int(nin, "nin")
         nout = _positive_int(nout, "nout")
-        self.activation = check_activation(activation)
         rng = make_rng(seed)
         self.neurons = [Neuron(nin, activation, init, rng, l=l, j=j, fan_out=nout) for j in range(1, nout + 1)]
+
+    @property
+    def activation(self) -> str:
+        """The activation of the layer's neurons (what they compute: each neuron reads its own at
+        forward time). Setting it sets every neuron's. A ValueError if the neurons were given
+        different ones: then the layer has no single activation to report, save or export."""
+        kinds = {n.activation for n in self.neurons}
+        if len(kinds) != 1:
+            raise ValueError(f"this layer's neurons have different activations {sorted(kinds)}")
+        return kinds.pop()
+
+    @activation.setter
+    def activation(self, name: str) -> None:
+        name = check_activation(name)
+        for n in self.neurons:
+            n.activation = name
 
     def za(self, x: Sequence[Any]) -> tuple[list[Value], list[Value]]:
         """The layer's z and a nodes, one per neuron."""
@@ -164,7 +179,8 @@ class Layer(Module):
         return (("neurons", self.neurons),)
 
     def __repr__(self) -> str:
-        return f"Layer({self.nin}, {len(self.neurons)}, activation={self.activation!r})"
+        kinds = sorted({n.activation for n in self.neurons})
+        return f"Layer({self.nin}, {len(self.neurons)}, activation={kinds[0] if len(kinds) == 1 else kinds!r})"
 
 
 class MLP(Module):
@@ -183,13 +199,37 @@ class MLP(Module):
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) == 0:
             raise ValueError(f"sizes must be a non-empty list of layer widths, got {sizes!r}")
         self.sizes = [_positive_int(n, "each layer width in sizes") for n in sizes]
-        self.activation = check_activation(activation)
-        self.output_activation = check_activation("linear" if output_activation is None else output_activation)
+        self._activation = check_activation(activation)  # what the config says when there is no hidden layer
+        output_activation = check_activation("linear" if output_activation is None else output_activation)
         rng = make_rng(seed)
         widths = [self.nin, *self.sizes]
         L = len(self.sizes)
-        self.layers = [Layer(widths[l - 1], widths[l], self.activation if l < L else self.output_activation,
+        self.layers = [Layer(widths[l - 1], widths[l], self._activation if l < L else output_activation,
                              init, rng, l=l) for l in range(1, L + 1)]
+
+    @property
+    def activation(self) -> str:
+        """The hidden layers' activation, read off their neurons; setting it sets every hidden neuron's.
+        A ValueError if they differ (an MLP's config, and so its saved file, has one)."""
+        hidden = {layer.activation for layer in self.layers[:-1]}
+        if len(hidden) > 1:
+            raise ValueError(f"the hidden layers have different activations {sorted(hidden)}")
+        return hidden.pop() if hidden else self._activation
+
+    @activation.setter
+    def activation(self, name: str) -> None:
+        self._activation = check_activation(name)
+        for layer in self.layers[:-1]:
+            layer.activation = name
+
+    @property
+    def output_activation(self) -> str:
+        """The output layer's activation, read off its neurons; setting it sets theirs."""
+        return self.layers[-1].activation
+
+    @output_activation.setter
+    def output_activation(self, name: str) -> None:
+        self.layers[-1].activation = name
 
     def inputs(self, x: Sequence[Any]) -> list[Value]:
         """a^(0): numbers become leaves labelled ``a[0]_k``; Values are used as given."""
@@ -245,5 +285,8 @@ class MLP(Module):
         return from_torch(seq, cls)
 
     def __repr__(self) -> str:
-        return (f"MLP({self.nin}, {self.sizes}, activation={self.activation!r}, "
-                f"output_activation={self.output_activation!r})")
+        try:
+            activations = f"activation={self.activation!r}, output_activation={self.output_activation!r}"
+        except ValueError:  # neurons set one by one: show each layer's
+            activations = f"layers={self.layers!r}"
+        return f"MLP({self.nin}, {self.sizes}, {activations})"

@@ -231,3 +231,36 @@ def test_a_neurons_activation_is_what_its_forward_pass_computes():
     assert a is z
     with pytest.raises(ValueError, match="activation"):
         neuron.activation = "softplus"
+
+
+def test_layer_and_mlp_activations_are_read_off_the_neurons(tmp_path):
+    model = nn.MLP(2, [3, 3, 1], seed=0)
+    x = [0.5, -1.0]
+    model.activation = "tanh"  # every hidden neuron, so the config, the file and the forward pass agree
+    assert [n.activation for layer in model.layers[:2] for n in layer.neurons] == ["tanh"] * 6
+    assert model.layers[2].activation == model.output_activation == "linear"
+    assert model.config()["activation"] == "tanh" and "activation='tanh'" in repr(model)
+    model.save(tmp_path / "m.json")
+    assert nn.load(tmp_path / "m.json")(x).data == model(x).data
+    for neuron in model.layers[1].neurons:  # neuron by neuron: the same, once all have changed
+        neuron.activation = "sigmoid"
+    assert model.layers[1].activation == "sigmoid"
+    with pytest.raises(ValueError, match=r"hidden layers have different activations \['sigmoid', 'tanh'\]"):
+        model.config()
+
+
+def test_a_layer_whose_neurons_differ_has_no_activation_to_save_or_export(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.save(tmp_path / "m.json")
+    before = (tmp_path / "m.json").read_text()
+    model.layers[0].neurons[1].activation = "tanh"
+    with pytest.raises(ValueError, match=r"neurons have different activations \['relu', 'tanh'\]"):
+        _ = model.layers[0].activation
+    with pytest.raises(ValueError, match="different activations"):
+        model.save(tmp_path / "m.json")  # saved as relu, it would load as another network
+    assert (tmp_path / "m.json").read_text() == before
+    with pytest.raises(ValueError, match="different activations"):
+        nn.equations.weights_of(model)
+    assert "Layer(2, 3, activation=['relu', 'tanh'])" in repr(model)
+    model.output_activation = "sigmoid"
+    assert model([1.0, 2.0]).op == "sigmoid"
