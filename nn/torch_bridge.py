@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .layers import layer_weights, set_layer_weights
+from .layers import MLP, layer_weights, set_layer_weights
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -88,8 +88,7 @@ def _layers_of(seq: Any) -> list[tuple[Any, str]]:
 
 def from_torch(seq: Any, cls: Any = None) -> Any:
     """An nn.MLP (or `cls`, called like nn.MLP) with the Sequential's weights and activations."""
-    if cls is None:
-        from . import MLP as cls
+    cls = MLP if cls is None else cls
     layers = _layers_of(seq)
     hidden = {kind for _, kind in layers[:-1]}
     if len(hidden) > 1:
@@ -100,5 +99,8 @@ def from_torch(seq: Any, cls: Any = None) -> Any:
         for neuron in layer.neurons:
             if neuron.activation != kind:
                 raise ValueError(f"{cls.__name__} made layer {l} with activation {neuron.activation!r}, not {kind!r}")
-        set_layer_weights(layer, linear.weight.detach().tolist(), linear.bias.detach().tolist())
+        try:
+            set_layer_weights(layer, linear.weight.detach().tolist(), linear.bias.detach().tolist())
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"layer {l}: {e}") from None
     return model

@@ -112,3 +112,13 @@ def test_to_torch_refuses_mixed_or_unknown_activations():
     model.layers[1].neurons[0].activation = "softplus"
     with pytest.raises(ValueError, match="layer 2 has activation 'softplus'"):
         to_torch(model)
+
+
+def test_from_torch_refuses_non_finite_weights_naming_the_layer():
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)).double()
+    with torch.no_grad():
+        seq[2].weight[0, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"layer 2: W\[0\]\[1\] is nan"):
+        from_torch(seq, StandIn)
+    with pytest.raises(ValueError, match=r"layer 2: W\[0\]\[1\] is nan"):
+        nn.MLP.from_torch(seq)
