@@ -5,11 +5,12 @@
 The issue's speed target (>= 5x micrograd per node, 10^4 to 10^6 nodes) is measured by
 `benchmarks/engine.py`. This script asks what any engine that keeps the issue's design could reach:
 a node object per operation with its operands in a ``parents`` tuple, a leaf per number mixed in, an
-iterative topological sort. `LeanValue` below is that design with everything else taken out: only
-``+`` and ``*``, its operator bodies written out by hand (no shared node constructor, no modes, no
-anomaly checks, no op table, no labels checked), a Python call to the operation's derivative per
-node. It is not usable as an engine; it is the measuring stick. Same graphs, same method
-(interleaved runs, untimed gc.collect() first, medians) as `engine.py`, whose functions it reuses.
+iterative topological sort. `LeanValue` below is autograd_lite's own Value, topological sort and op
+table with everything else taken out: only ``+`` and ``*``, their node construction written out in
+the operators (no shared constructor, no constant-leaf helper, no modes, no anomaly checks) and the
+chain rule inlined in the backward loop (no shared step for the stepper). It is not usable as an
+engine; it is the measuring stick. Same graphs, same method (interleaved runs, untimed
+gc.collect() first, medians) as `engine.py`, whose functions it reuses.
 """
 
 from __future__ import annotations
@@ -19,61 +20,38 @@ import sys
 
 from engine import ENGINES, in_big_thread, timings
 
+from autograd_lite import Value, ops, topological_order
+
 _new = object.__new__
 
 
-def _mul_locals(out: float, a: float, b: float) -> tuple[float, float]:
-    return (b, a)
+class LeanValue(Value):
+    """autograd_lite's Value with + and * written out: no make(), lift() or chain_rule_step(), no modes."""
 
-
-def _add_locals(out: float, a: float, b: float) -> tuple[float, float]:
-    return (1.0, 1.0)
-
-
-class LeanValue:
-    """Just enough of a Value for the benchmark graphs: data, grad, parents and a derivative."""
-
-    __slots__ = ("data", "grad", "parents", "_locals")
-
-    def __init__(self, data: float) -> None:
-        self.data, self.grad, self.parents, self._locals = float(data), 0.0, (), None
+    __slots__ = ()
 
     def __mul__(self, other: LeanValue | float) -> LeanValue:
         if type(other) is not LeanValue:
             other = LeanValue(other)
         out = _new(LeanValue)
-        out.data, out.grad, out.parents, out._locals = self.data * other.data, 0.0, (self, other), _mul_locals
+        out.data, out.grad, out.label, out.parents, out._fn = self.data * other.data, 0.0, "", (self, other), ops.Mul
         return out
 
     def __add__(self, other: LeanValue | float) -> LeanValue:
         if type(other) is not LeanValue:
             other = LeanValue(other)
         out = _new(LeanValue)
-        out.data, out.grad, out.parents, out._locals = self.data + other.data, 0.0, (self, other), _add_locals
+        out.data, out.grad, out.label, out.parents, out._fn = self.data + other.data, 0.0, "", (self, other), ops.Add
         return out
 
     def backward(self) -> None:
-        visited: set[LeanValue] = set()
-        order: list[LeanValue] = []
-        stack: list[LeanValue | None] = [self]
-        push, pop, emit, mark = stack.append, stack.pop, order.append, visited.add
-        while stack:
-            node = pop()
-            if node is None:
-                emit(pop())
-            elif node not in visited:
-                mark(node)
-                push(node)
-                push(None)
-                for p in node.parents:
-                    if p._locals is not None and p not in visited:
-                        push(p)
+        order = topological_order(self, leaves=False)
         for node in order:
             node.grad = 0.0
         self.grad = 1.0
         for node in reversed(order):
             a, b = node.parents
-            da, db = node._locals(node.data, a.data, b.data)
+            da, db = node._fn.backward(None, node.data, a.data, b.data)
             a.grad += da * node.grad
             b.grad += db * node.grad
 
