@@ -29,6 +29,7 @@ same way but another example would not: only the traced examples are compared.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -151,21 +152,18 @@ class Replay:
         depth: dict[int, int] = {}
         for node in interior:
             depth[id(node)] = 1 + max((depth.get(id(p), 0) for p in node.parents), default=0)
-        key = {id(n): (depth[id(n)], n.op, len(n.parents), k) for k, n in enumerate(interior)}
-        interior.sort(key=lambda n: key[id(n)])
+        group = {id(n): (depth[id(n)], n.op, len(n.parents)) for n in interior}
+        interior.sort(key=lambda n: group[id(n)])  # a stable sort: each group keeps its nodes' order
         first = len(row)
         for r, node in enumerate(interior, start=first):
             row[id(node)] = r
         self._n_rows = first + len(interior)
         blocks = []  # (first row, operand rows) of each group
         r = first
-        while r < self._n_rows:
-            k = r
-            while k < self._n_rows and key[id(interior[k - first])][:3] == key[id(interior[r - first])][:3]:
-                k += 1
-            blocks.append((r, np.array([[row[id(p)] for p in n.parents] for n in interior[r - first:k - first]],
-                                       dtype=np.intp).T.copy()))
-            r = k
+        for _, members in itertools.groupby(interior, key=lambda n: group[id(n)]):
+            members = list(members)
+            blocks.append((r, np.array([[row[id(p)] for p in n.parents] for n in members], dtype=np.intp).T.copy()))
+            r += len(members)
         # Two plans, differing in whose gradient is wanted: run() needs no gradient for the inputs.
         self._plans: dict[bool, list[_Group]] = {}
         for input_grads in (True, False):
