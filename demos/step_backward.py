@@ -42,8 +42,9 @@ TITLES = {"neuron": "tanh(x1*w1 + x2*w2 + b)", "shared": "(a*b) * (a + b)"}
 
 
 def render(stepper: BackwardStepper, path: Path) -> None:
+    diagram = stepper.draw()
     for ext in ("svg", "png"):
-        print("wrote", stepper.draw().render(path.with_suffix(f".{ext}")))
+        print("wrote", diagram.render(path.with_suffix(f".{ext}")))
     print()
 
 
