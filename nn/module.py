@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from autograd_lite import Value
@@ -35,19 +35,22 @@ class Module:
         or a list of parameters or of Modules."""
         raise NotImplementedError
 
+    def _members(self) -> Iterator[tuple[str, bool, Sequence[Any], bool]]:
+        """Each member as (name, whether it is a list, its items, whether they are Modules): the one
+        reading of `named_members` that names and parameters share."""
+        for name, member in self.named_members():
+            items = member if isinstance(member, (list, tuple)) else (member,)
+            yield name, items is member, items, bool(items) and isinstance(items[0], Module)
+
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
         """(dotted name, parameter) pairs in a fixed order, each name after `prefix`."""
-        for name, member in self.named_members():
-            if isinstance(member, Module):
-                yield from member.named_parameters(f"{prefix}{name}.")
-            elif not isinstance(member, (list, tuple)):
-                yield prefix + name, member
-            elif member and isinstance(member[0], Module):
-                for k, m in enumerate(member):
-                    yield from m.named_parameters(f"{prefix}{name}.{k}.")
-            else:
-                for k, p in enumerate(member):
-                    yield f"{prefix}{name}.{k}", p
+        for name, listed, items, modules in self._members():
+            for k, item in enumerate(items):
+                path = f"{prefix}{name}.{k}" if listed else prefix + name
+                if modules:
+                    yield from item.named_parameters(path + ".")
+                else:
+                    yield path, item
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError
@@ -59,16 +62,12 @@ class Module:
         """Every parameter (a leaf Value), in the order of `named_parameters`. The names are not built:
         a training step may ask for the parameters every time (a batched step does)."""
         params: list[Value] = []
-        for _, member in self.named_members():
-            if isinstance(member, Module):
-                params += member.parameters()
-            elif not isinstance(member, (list, tuple)):
-                params.append(member)
-            elif member and isinstance(member[0], Module):
-                for m in member:
+        for _, _, items, modules in self._members():
+            if modules:
+                for m in items:
                     params += m.parameters()
             else:
-                params += member
+                params += items
         return params
 
     def zero_grad(self) -> None:
