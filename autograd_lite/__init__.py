@@ -5,6 +5,7 @@ from .backward import chain_rule_step, local_gradients, topological_order
 from .draw import Diagram, DiagramTooLarge, draw
 from .gradcheck import GradcheckError, gradcheck
 from .modes import enable_grad, is_grad_enabled, no_grad
+from .naming import Group, Label
 from .ops import OPS, Op
 from .render import RenderError
 from .replay import Replay, ReplayError, compile
@@ -19,6 +20,8 @@ __all__ = [
     "Diagram",
     "DiagramTooLarge",
     "GradcheckError",
+    "Group",
+    "Label",
     "Op",
     "RenderError",
     "Replay",

@@ -9,11 +9,11 @@ The diagram is DOT text built with the `graphviz` package; `autograd_lite.render
 SVG or PNG with the system ``dot`` or, failing that, ``graphviz-pure`` from PyPI. `graphviz` is
 imported by `draw()` itself, so ``import autograd_lite`` does not pay for it.
 
-Graphs built by `nn` carry the documents' labels (``w[l]_jk``, ``b[l]_j``, ``z[l]_j``,
-``a[l]_j``): ``group="neuron"`` or ``group="layer"`` boxes each neuron's or layer's nodes in a
-cluster, and ``collapse=True`` draws each such group as a single node. A graph of more than
-``max_nodes`` Values (500 by default) raises `DiagramTooLarge` instead of producing an unreadable
-picture; the message suggests the grouped view.
+Nodes whose `Label` names their groups (`nn` labels every neuron's and layer's nodes so):
+``group="neuron"`` or ``group="layer"`` boxes each neuron's or layer's nodes in a cluster,
+and ``collapse=True`` draws each such group as a single node. A graph of more than ``max_nodes``
+Values (500 by default) raises `DiagramTooLarge` instead of producing an unreadable picture; the
+message suggests the grouped view.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backward import topological_order
-from .naming import nn_label, node_names, number_formatter
+from .naming import Group, group_of, node_names, number_formatter, role
 from .render import run_dot
 from .value import Value
 
@@ -91,28 +91,13 @@ def _record(*fields: str) -> str:
 _RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in "{}|<>\\\""})
 
 
-def _groups(order: list[Value], by: str) -> dict[Value, tuple[int, int]]:
-    """The neuron (l, j) -- or layer (l, 0) -- each node of an nn graph belongs to.
-
-    z[l]_j and a[l]_j are read from labels; the weights and bias are the w[l]_.. and b[l]_.. leaves
-    feeding z[l]_j (a weight's jk is ambiguous past 9 neurons, the graph is not). Inputs a[0]_k
-    form layer 0 when grouping by layer.
-    """
-    found: dict[Value, tuple[int, int]] = {}
+def _groups(order: list[Value], by: str) -> dict[Value, Group]:
+    """The group each node belongs to in grouping `by`, as its `Label` says (nodes without one: none)."""
+    found: dict[Value, Group] = {}
     for node in order:
-        parsed = nn_label(node.label)
-        if parsed is None or parsed[0] not in "za":
-            continue
-        kind, layer, j = parsed
-        if layer == 0 and by == "neuron":
-            continue
-        key = (layer, int(j)) if by == "neuron" else (layer, 0)
-        found[node] = key
-        if kind == "z":
-            for p in node.parents:
-                pl = nn_label(p.label)
-                if p.is_leaf and pl is not None and pl[0] in "wb" and pl[1] == layer:
-                    found.setdefault(p, key)
+        group = group_of(node, by)
+        if group is not None:
+            found[node] = group
     return found
 
 
@@ -148,7 +133,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
 
     order = topological_order(root)
     group_of = _groups(order, group) if group else {}
-    collapsed: dict[tuple[int, int], list[Value]] = {}  # each collapsed group's nodes, in order
+    collapsed: dict[Group, list[Value]] = {}  # each collapsed group's nodes, in order
     if collapse:
         for n in order:
             if n in group_of:
@@ -172,10 +157,10 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
                                      "fontname": "Helvetica"},
                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
                          edge_attr={"arrowsize": "0.6", "color": "#555555"})
-    clusters: dict[tuple[int, int], list[tuple[str, dict]]] = {}
+    clusters: dict[Group, list[tuple[str, dict]]] = {}
     seen: set[tuple[str, str]] = set()  # edges drawn between collapsed groups
 
-    def add(node_id: str, key: tuple[int, int] | None, **attrs: str) -> None:
+    def add(node_id: str, key: Group | None, **attrs: str) -> None:
         if key is None or collapse:
             g.node(node_id, **attrs)
         else:
@@ -203,7 +188,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
             continue
         into = rep(node)
         if not (collapse and key is not None):
-            add(ids[node] + "_op", key, label=node._fn.symbol or node.op, shape="ellipse", fontsize="10",
+            add(ids[node] + "_op", key, label=node.operation.symbol or node.op, shape="ellipse", fontsize="10",
                 height="0.3", width="0.3", margin="0.02", style="filled", fillcolor="#e3f2fd")
             g.edge(ids[node] + "_op", into)
             into = ids[node] + "_op"
@@ -217,7 +202,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
 
     for key, members in clusters.items():
         with g.subgraph(name="cluster_" + _group_id(key)) as c:
-            c.attr(label=_group_title(key, group), style="rounded", color="#90a4ae", fontsize="10")
+            c.attr(label=key.title, style="rounded", color="#90a4ae", fontsize="10")
             for node_id, attrs in members:
                 c.node(node_id, **attrs)
     for key, members in collapsed.items():
@@ -226,28 +211,23 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
     return Diagram(g, size)
 
 
-def _group_id(key: tuple[int, int]) -> str:
-    return f"g{key[0]}_{key[1]}"
+def _group_id(group: Group) -> str:
+    return "g" + "_".join(map(str, group.key))
 
 
-def _group_title(key: tuple[int, int], group: str) -> str:
-    layer, j = key
-    if group == "neuron":
-        return f"neuron [{layer}]_{j}"
-    return "layer 0 (inputs)" if layer == 0 else f"layer {layer}"
-
-
-def _collapsed_label(key, group, members, num, show_grad, record_braces) -> str:
+def _collapsed_label(group: Group, grouping: str, members: list[Value], num, show_grad: bool,
+                     record_braces: bool) -> str:
     """A collapsed group's record: a neuron's z, a and delta = dL/dz; a layer's size."""
-    fields = [_group_title(key, group)]
-    if group == "neuron":
-        by_kind = {nn_label(node.label)[0]: node for node in members}
-        z, a = by_kind.get("z"), by_kind.get("a", by_kind.get("z"))  # a linear neuron's a is z
+    fields = [group.title]
+    by_role = {role(node): node for node in members}
+    if grouping == "neuron":
+        z, a = by_role.get("z"), by_role.get("a", by_role.get("z"))  # a linear neuron's a is z
         fields += [f"z {num(z.data)}"] if z is not None else []
         fields += [f"a {num(a.data)}"] if a is not None else []
         fields += [f"delta {num(z.grad)}"] if z is not None and show_grad else []
     else:
-        count = sum(nn_label(n.label)[0] == ("a" if key[0] == 0 else "z") for n in members)
-        fields.append(f"{count} {'input' if key[0] == 0 else 'neuron'}{'s' * (count != 1)}")
+        inputs = "input" in by_role
+        count = sum(role(n) == ("input" if inputs else "z") for n in members)
+        fields.append(f"{count} {'input' if inputs else 'neuron'}{'s' * (count != 1)}")
     label = _record(*fields)
     return "{ " + label + " }" if record_braces else label

@@ -4,19 +4,69 @@ A labelled node is called by its label; a constant by its number; an unlabelled 
 stepper's text reads ``dL/dx``); any other unlabelled node gets a short generated name ``v1``,
 ``v2``, ... from the root down, skipping names that are already labels.
 
-`nn` labels its nodes in the documents' notation -- ``w[l]_jk``, ``b[l]_j``, ``z[l]_j``
-(pre-activation), ``a[l]_j`` (post-activation), layers l = 1..L, inputs ``a[0]_k`` --
-and `nn_label` reads them back.
+A label is printed as the text it is: the engine never parses it. A model that knows more about a
+node than its name (which neuron it belongs to, what its gradient is called) says so with a `Label`,
+a ``str`` that carries that knowledge; `nn` labels its nodes this way, and so can any user's model.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
 
 from .value import Value
 
-_NN_LABEL = re.compile(r"([wbza])\[(\d+)\]_(\d+(?:,\d+)?)")  # nn writes w[2]_12,3 when j or k has 2 digits
+
+class Group(NamedTuple):
+    """A group of nodes in one grouping of a graph (a neuron, a layer, a time step, ...)."""
+
+    key: tuple[int, ...]  # orders the groups of one grouping: (l, j) for neuron j of layer l
+    title: str  # what a diagram writes on the group
+
+
+class Label(str):
+    """A node's label (the ``str`` it is) plus what the model that made the node knows about it.
+
+    - ``grad_name``: the name of dL/d(node), printed instead of ``dL/d<label>``; `nn` names the
+      gradient of a pre-activation ``z[l]_j`` the error signal ``delta[l]_j``.
+    - ``role``: what the node is in the model (`nn`: "w", "b", "z", "a" or "input").
+    - ``index``: its indices in the model's notation, e.g. (l, j, k); orders nodes within a group.
+    - ``groups``: the group it belongs to in each grouping, e.g. ``{"neuron": Group((1, 2),
+      "neuron [1]_2"), "layer": Group((1,), "layer 1")}``; ``draw(root, group="neuron")`` reads them.
+
+    >>> z = Label("z[1]_2", grad_name="delta[1]_2", role="z", index=(1, 2))
+    >>> z, z.grad_name
+    ('z[1]_2', 'delta[1]_2')
+    """
+
+    grad_name: str | None
+    role: str
+    index: tuple[int, ...]
+    groups: Mapping[str, Group]
+
+    def __new__(cls, text: str, *, grad_name: str | None = None, role: str = "", index: tuple[int, ...] = (),
+                groups: Mapping[str, Group] | None = None) -> Label:
+        self = super().__new__(cls, text)
+        self.grad_name = grad_name
+        self.role = role
+        self.index = tuple(index)
+        self.groups = dict(groups or {})
+        return self
+
+
+def grad_name(node: Value) -> str | None:
+    """The name its model gives dL/d`node` (`Label.grad_name`), or None."""
+    return getattr(node.label, "grad_name", None)
+
+
+def role(node: Value) -> str:
+    """What `node` is in the model that made it (`Label.role`), or ""."""
+    return getattr(node.label, "role", "")
+
+
+def group_of(node: Value, grouping: str) -> Group | None:
+    """The group `node` belongs to in `grouping` ("neuron", "layer", ...), or None."""
+    return getattr(node.label, "groups", {}).get(grouping)
 
 
 def format_number(x: float, spec: str = ".4g") -> str:
@@ -50,21 +100,3 @@ def node_names(nodes: Iterable[Value], root: Value | None = None, spec: str = ".
                 counter += 1
             names[node] = f"v{counter}"
     return names
-
-
-def nn_label(label: str) -> tuple[str, int, str] | None:
-    """(kind, layer, indices) of an nn label: ``"z[2]_1"`` -> ("z", 2, "1"), ``"w[2]_13"`` ->
-    ("w", 2, "13"), ``"w[2]_12,3"`` -> ("w", 2, "12,3"); None for any other label. Which neuron
-    a weight belongs to is read from the graph (the z node it feeds), not from its indices."""
-    match = _NN_LABEL.fullmatch(label)
-    if match is None:
-        return None
-    return match[1], int(match[2]), match[3]
-
-
-def delta_name(label: str) -> str | None:
-    """``"delta[l]_j"`` for a pre-activation label ``"z[l]_j"`` (delta^l_j = dL/dz^l_j), else None."""
-    parsed = nn_label(label)
-    if parsed is None or parsed[0] != "z":
-        return None
-    return f"delta[{parsed[1]}]_{parsed[2]}"

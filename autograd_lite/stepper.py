@@ -15,9 +15,10 @@ and returns a `Step` that prints the update with its formulas (from the operatio
       dL/dx += dL/dv1 * y = 1 * 3 = 3
       dL/dy += dL/dv1 * x = 1 * 2 = 2
 
-At a neuron's pre-activation z[l]_j (an `nn` graph) the gradient is named as the documents' error
-signal, delta[l]_j = dL/dz[l]_j. `back()` undoes a step exactly, restoring the operands' previous
-grads. Constants' grads are updated too (as by ``backward()``) but not printed: nothing learns them.
+A node whose `Label` names its gradient is printed with that name: at a neuron's pre-activation
+z[l]_j (an `nn` graph) the documents' error signal, delta[l]_j = dL/dz[l]_j. `back()` undoes a
+step exactly, restoring the operands' previous grads. Constants' grads are updated too (as by
+``backward()``) but not printed: nothing learns them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from .anomaly import check_backward
 from .backward import chain_rule_step, prepare, topological_order
 from .modes import modes
-from .naming import delta_name, node_names, number_formatter
+from .naming import grad_name, node_names, number_formatter
 from .value import Value
 
 #: Rows of the node table `repr(stepper)` shows before eliding the rest.
@@ -175,11 +176,11 @@ class BackwardStepper:
         num = self._num
         names, name = self.names, self.names[node]
         L = self.names[self.root]
-        formula, local_texts = node._fn.describe([names[p] for p in node.parents], name)
+        formula, local_texts = node.operation.describe([names[p] for p in node.parents], name)
         g = node.grad
         lines = [f"step {self.position + 1} of {self.total}: {name} = {formula} = {num(node.data)}"]
-        delta = delta_name(node.label)
-        lines.append(f"  {delta} = d{L}/d{name} = {num(g)}" if delta else f"  d{L}/d{name} = {num(g)}")
+        called = grad_name(node)
+        lines.append(f"  {called} = d{L}/d{name} = {num(g)}" if called else f"  d{L}/d{name} = {num(g)}")
         running: dict[Value, float] = {}
         for parent, was, d, d_text in zip(node.parents, before, local, local_texts):
             contribution = d * g

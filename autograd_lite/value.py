@@ -99,6 +99,11 @@ class Value:
         self._fn: type[ops.Op] | None = None
 
     @property
+    def operation(self) -> type[ops.Op] | None:
+        """The operation of the table (`autograd_lite.ops`) that made this node; None for a leaf."""
+        return self._fn
+
+    @property
     def op(self) -> str:
         """The name of the operation that made this node ("" for a leaf)."""
         return self._fn.name if self._fn is not None else ""

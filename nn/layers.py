@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd_lite import Value, weighted_sum
+from autograd_lite.naming import Group, Label
 
 from .init import check_activation, make_rng, resolve
 from .module import Module, finite_float
@@ -28,6 +29,16 @@ _SIGMA = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "lin
 
 def _subscript(*indices: int) -> str:
     return ("" if max(indices) < 10 else ",").join(map(str, indices))
+
+
+def _label(kind: str, l: int, *indices: int, grad_name: str | None = None) -> Label:
+    """The label of an nn node: its text in the documents' notation (``w[l]_jk``, ``z[l]_j``, ...),
+    with its role, indices and groups (neuron (l, j) and layer l) for the diagrams and the stepper."""
+    groups = {"layer": Group((l,), "layer 0 (inputs)" if l == 0 else f"layer {l}")}
+    if l > 0:
+        groups["neuron"] = Group((l, indices[0]), f"neuron [{l}]_{indices[0]}")
+    return Label(f"{kind}[{l}]_{_subscript(*indices)}", grad_name=grad_name, role="input" if l == 0 else kind,
+                 index=(l, *indices), groups=groups)
 
 
 def _positive_int(n: Any, what: str) -> int:
@@ -48,11 +59,11 @@ class Neuron(Module):
         nin = _positive_int(nin, "nin")
         self.activation = check_activation(activation)
         rng = make_rng(seed)
-        self.w = [Value(v, f"w[{l}]_{_subscript(j, k)}") for k, v in
+        self.w = [Value(v, _label("w", l, j, k)) for k, v in
                   enumerate(resolve(init, activation)(nin, fan_out, rng), start=1)]
-        self.b = Value(0.0, f"b[{l}]_{j}")
-        self._z_label = f"z[{l}]_{j}"
-        self._a_label = f"a[{l}]_{j}"
+        self.b = Value(0.0, _label("b", l, j))
+        self._z_label = _label("z", l, j, grad_name=f"delta[{l}]_{j}")
+        self._a_label = _label("a", l, j)
 
     @property
     def activation(self) -> str:
@@ -237,7 +248,7 @@ class MLP(Module):
             raise TypeError(f"an MLP takes a list of {self.nin} numbers or Values, got {type(x).__name__}")
         if len(x) != self.nin:
             raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
-        return [v if isinstance(v, Value) else Value(v, f"a[0]_{k}") for k, v in enumerate(x, start=1)]
+        return [v if isinstance(v, Value) else Value(v, _label("a", 0, k)) for k, v in enumerate(x, start=1)]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
         """The outputs a^L: a list of Values, or one Value when the last layer has one neuron."""

@@ -1,6 +1,7 @@
 """A tiny stand-in for nn.MLP that follows the nn contract (BRIEF), so the diagram and stepper tests
 do not depend on the real nn package: layers[l].neurons[j] with .w, .b, .activation; trace(x) with
-.inputs, .z, .a; labels w[l]_jk, b[l]_j, z[l]_j, a[l]_j (a linear neuron's a is its z node)."""
+.inputs, .z, .a; labels w[l]_jk, b[l]_j, z[l]_j, a[l]_j (a linear neuron's a is its z node), each a
+`Label` naming its role and groups, as a user's own model would label its nodes."""
 
 from __future__ import annotations
 
@@ -8,22 +9,30 @@ import random
 from types import SimpleNamespace
 
 from autograd_lite import Value, weighted_sum
+from autograd_lite.naming import Group, Label
+
+
+def label(text, l, j, role, **extra):
+    groups = {"layer": Group((l,), "layer 0 (inputs)" if l == 0 else f"layer {l}")}
+    if l > 0:
+        groups["neuron"] = Group((l, j), f"neuron [{l}]_{j}")
+    return Label(text, role=role, groups=groups, **extra)
 
 
 class Neuron:
     def __init__(self, nin, l, j, activation, rng):
         sep = "," if j > 9 or nin > 9 else ""  # as nn writes w[2]_12,3
-        self.w = [Value(rng.uniform(-1, 1), label=f"w[{l}]_{j}{sep}{k}") for k in range(1, nin + 1)]
-        self.b = Value(rng.uniform(-0.5, 0.5), label=f"b[{l}]_{j}")
+        self.w = [Value(rng.uniform(-1, 1), label=label(f"w[{l}]_{j}{sep}{k}", l, j, "w")) for k in range(1, nin + 1)]
+        self.b = Value(rng.uniform(-0.5, 0.5), label=label(f"b[{l}]_{j}", l, j, "b"))
         self.activation, self.l, self.j = activation, l, j
 
     def __call__(self, inputs):
         z = weighted_sum(self.w, inputs, self.b)
-        z.label = f"z[{self.l}]_{self.j}"
+        z.label = label(f"z[{self.l}]_{self.j}", self.l, self.j, "z", grad_name=f"delta[{self.l}]_{self.j}")
         if self.activation == "linear":
             return z, z
         a = getattr(z, self.activation)()
-        a.label = f"a[{self.l}]_{self.j}"
+        a.label = label(f"a[{self.l}]_{self.j}", self.l, self.j, "a")
         return z, a
 
 
@@ -39,7 +48,7 @@ class MLP:
         ]
 
     def trace(self, x):
-        inputs = [Value(v, label=f"a[0]_{k}") for k, v in enumerate(x, 1)]
+        inputs = [Value(v, label=label(f"a[0]_{k}", 0, k, "input")) for k, v in enumerate(x, 1)]
         zs, as_, a = [], [], inputs
         for layer in self.layers:
             pairs = [n(a) for n in layer.neurons]
