@@ -25,7 +25,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/engine.py
-	$(BIN)/python benchmarks/floor.py
+	$(BIN)/python benchmarks/designs.py
 	$(BIN)/python benchmarks/training.py
 
 clean:

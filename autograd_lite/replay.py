@@ -6,7 +6,7 @@ with other numbers in its leaves. `compile` records that graph once; `Replay` ru
 every node holding a vector over the batch (one *lane* per example) instead of a float:
 
 - forward, in topological order: ``value = op.forward(arraymath, *operand values)``;
-- backward, in reverse: ``grad(operand_i) += op.backward(arraymath, value, *operands)[i] * grad(node)``,
+- backward, in reverse: ``grad(operand_i) += op.backward(arraymath, grad(node), value, *operands)[i]``,
 
 which is the scalar engine's chain rule (`autograd_lite.backward.chain_rule_step`) in every lane at
 once. Both passes take each operation's mathematics from the operation table with the numpy
@@ -148,7 +148,7 @@ class Replay:
         self._const_start = n_in + n_read
         self._constants = np.array([c.data for c in constants], dtype=float)
         row = {id(v): r for r, v in enumerate((*inputs, *self._read, *constants))}
-        interior = [node for node in order if node._fn is not None]
+        interior = [node for node in order if node.operation is not None]
         depth: dict[int, int] = {}
         for node in interior:
             depth[id(node)] = 1 + max((depth.get(id(p), 0) for p in node.parents), default=0)
@@ -170,7 +170,7 @@ class Replay:
             needs_grad = np.ones(self._n_rows, dtype=bool)
             needs_grad[n_in + len(params):first] = False  # constants, and leaves read but not trained
             needs_grad[:n_in] = input_grads
-            self._plans[input_grads] = [_Group(interior[start - first]._fn, start, operand_rows, needs_grad)
+            self._plans[input_grads] = [_Group(interior[start - first].operation, start, operand_rows, needs_grad)
                                         for start, operand_rows in blocks]
         self._root = row[id(order[-1])]
         self._output_rows = np.array([row[id(v)] for v in outputs], dtype=np.intp)
@@ -224,9 +224,9 @@ class Replay:
             if not g.live:
                 continue
             grad = G[g.start:g.stop]
-            local = g.fn.backward(am, V[g.start:g.stop], *x)
+            shares = g.fn.backward(am, grad, V[g.start:g.stop], *x)
             for ci, i in zip(c, g.live):
-                np.multiply(local[i], grad, out=ci)
+                np.copyto(ci, shares[i])
             for rounds, source in ((g.shared_rounds, c[g.shared].sum(axis=1) if g.shared_rounds else None),
                                    (g.each_rounds, c[g.each].reshape(-1, c.shape[2]))):
                 for positions, rows in rounds:

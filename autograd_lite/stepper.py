@@ -27,10 +27,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .anomaly import check_backward
-from .backward import chain_rule_step, prepare, topological_order
+from .backward import chain_rule_step, local_gradients, start_backward_pass, topological_order
 from .modes import modes
 from .naming import grad_name, node_names, number_formatter
-from .value import Value
+from .value import Value, real
 
 #: Rows of the node table `repr(stepper)` shows before eliding the rest.
 TABLE_ROWS = 30
@@ -64,7 +64,7 @@ class Steps(tuple):
 class BackwardStepper:
     """A backward pass from `root`, performed one node per `step()`; ``back()`` undoes one.
 
-    Creating it starts the pass as ``backward()`` does (`autograd_lite.backward.prepare`): interior
+    Creating it starts the pass as ``backward()`` does (`autograd_lite.backward.start_backward_pass`): interior
     grads are reset to 0 and the root is seeded with `grad`; leaves keep what they hold and
     accumulate. Iterating over it performs the remaining steps.
     """
@@ -77,8 +77,9 @@ class BackwardStepper:
         self.number_format = number_format
         self.nodes = topological_order(root)
         self.names = node_names(self.nodes, root, number_format)
+        grad = grad if type(grad) is float else real(grad, "backward(grad=...)")
         # the interior nodes, root first (the full order has them in order already: no second walk)
-        self._todo = prepare(root, grad, [n for n in self.nodes if not n.is_leaf])[::-1]
+        self._todo = start_backward_pass(root, grad, [n for n in self.nodes if not n.is_leaf])[::-1]
         self._children: dict[Value, list[Value]] = {}
         for node in self.nodes:
             for p in node.parents:
@@ -134,10 +135,11 @@ class BackwardStepper:
     def _step(self) -> Step:
         node = self._todo[self.position]
         before = tuple(p.grad for p in node.parents)
-        local = chain_rule_step(node)
+        shares = chain_rule_step(node)
         if modes.anomaly:
-            check_backward(node, local)
-        step = Step(self.position + 1, node, before, tuple(local), self._describe(node, before, local))
+            check_backward(node, shares)
+        local = local_gradients(node)
+        step = Step(self.position + 1, node, before, tuple(local), self._describe(node, before, local, shares))
         self.steps.append(step)
         return step
 
@@ -171,7 +173,8 @@ class BackwardStepper:
         return self.total
 
     # -- showing -------------------------------------------------------------------------------
-    def _describe(self, node: Value, before: tuple[float, ...], local: tuple[float, ...]) -> str:
+    def _describe(self, node: Value, before: tuple[float, ...], local: tuple[float, ...],
+                  shares: tuple[float, ...]) -> str:
         """The step's text: the node's formula, its gradient, and one line per operand's update."""
         num = self._num
         names, name = self.names, self.names[node]
@@ -182,8 +185,7 @@ class BackwardStepper:
         called = grad_name(node)
         lines.append(f"  {called} = d{L}/d{name} = {num(g)}" if called else f"  d{L}/d{name} = {num(g)}")
         running: dict[Value, float] = {}
-        for parent, was, d, d_text in zip(node.parents, before, local, local_texts):
-            contribution = d * g
+        for parent, was, d, d_text, contribution in zip(node.parents, before, local, local_texts, shares):
             previous = running.get(parent, was)
             running[parent] = previous + contribution  # as chain_rule_step adds it: display only
             if parent.is_constant:

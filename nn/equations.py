@@ -49,7 +49,7 @@ SIGMA: dict[str, Callable[[float], float]] = {
 }
 SIGMA_PRIME: dict[str, Callable[[float], float]] = {
     "relu": lambda z: 1.0 if z > 0 else 0.0,  # relu'(0) = 0, as PyTorch
-    "tanh": lambda z: 1.0 - math.tanh(z) ** 2,
+    "tanh": lambda z: (1.0 - math.tanh(z)) * (1.0 + math.tanh(z)),  # 1 - tanh^2 without cancellation
     "sigmoid": lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)),
     "linear": lambda z: 1.0,
 }
