@@ -2,7 +2,7 @@
 
 A module names its parameters with dotted paths that mirror attribute access, 0-based like Python
 indexing: ``layers.1.neurons.3.w.2`` is ``model.layers[1].neurons[3].w[2]`` (its graph label, in the
-documents' 1-based notation, is ``w[2]_43``).
+documents' 1-based notation, is ``w[2]_43``, and ``model.w(2, 4, 3)`` returns it).
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def test_trace_deltas_are_the_z_grads():
     model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     t = model.trace([0.5, -0.5])
     t.output.backward()
-    assert t.deltas()[1] == [1.0]  # delta^L = dC/dz^L with C = z^L
+    assert t.deltas()[1] == [1.0]  # delta^L = dL/dz^L with L = z^L
     w = model.layers[1].neurons[0].w
     expected = [w[j].data * (1 - t.a[0][j].data ** 2) for j in range(3)]
     assert t.deltas()[0] == pytest.approx(expected, rel=1e-14)
