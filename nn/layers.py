@@ -174,17 +174,14 @@ class Layer(Module):
             n.activation = name
 
     def za(self, x: Sequence[Any]) -> tuple[list[Value], list[Value]]:
-        """The layer's z and a nodes, one per neuron."""
-        self._check_width(x)
+        """The layer's z and a nodes, one per neuron: (z^l_1..z^l_n, a^l_1..a^l_n) at Python's 0..n-1."""
+        if len(x) != self.nin:
+            raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
         pairs = [n.za(x) for n in self.neurons]
         return [z for z, _ in pairs], [a for _, a in pairs]
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
         return self.za(x)[1]
-
-    def _check_width(self, x: Sequence[Any]) -> None:
-        if len(x) != self.nin:
-            raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
 
     def weights(self) -> tuple[list[list[float]], list[float]]:
         """(W, b) as plain floats, so that z^l = W^l a^(l-1) + b^l.
@@ -205,7 +202,7 @@ class Layer(Module):
         set_layer_weights(self, W, b)
 
     def named_members(self) -> tuple[tuple[str, Any], ...]:
-        return ("neurons", self.neurons),
+        return (("neurons", self.neurons),)
 
     def __repr__(self) -> str:
         kinds = sorted({n.activation for n in self.neurons})
@@ -272,9 +269,7 @@ class MLP(Module):
             raise TypeError(f"an MLP takes a list of {self.nin} numbers or Values, got {type(x).__name__}")
         if len(x) != self.nin:
             raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
-        n = max(self.nin, *self.sizes)
-        return [v if isinstance(v, Value) else Value(v, _label("a", 0, k, max_index=n))
-                for k, v in enumerate(x, start=1)]
+        return [v if isinstance(v, Value) else Value(v, _label("a", 0, k)) for k, v in enumerate(x, start=1)]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
         """The outputs a^L: a list of Values, or one Value when the last layer has one neuron."""
@@ -304,7 +299,7 @@ class MLP(Module):
         return textbook_item(layer.neurons, j, f"{call}: the neuron j of layer {l}")
 
     def named_members(self) -> tuple[tuple[str, Any], ...]:
-        return ("layers", self.layers),
+        return (("layers", self.layers),)
 
     def config(self) -> dict[str, Any]:
         """The architecture: what `MLP(**config)` needs to rebuild an MLP of this shape."""
