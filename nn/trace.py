@@ -47,7 +47,7 @@ class NodesByLayer(list):
 
     def node(self, l: int, j: int, name: str) -> Value:
         """Node j of layer l (1-based; errors name the call as ``name(l, j)``)."""
-        layers, first = (list(self), 1) if self.inputs is None else ([self.inputs, *self], 0)
+        layers, first = (self, 1) if self.inputs is None else ([self.inputs, *self], 0)
         layer = textbook_item(layers, l, f"{name}(l, j): the layer l", first)
         return textbook_item(layer, j, f"{name}(l, j): the neuron j of layer {l}" if l else
                              f"{name}(l, j): the input j of layer 0")
