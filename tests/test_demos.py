@@ -125,7 +125,7 @@ def test_equations_agree_with_the_graph(activation, monkeypatch, capsys):
     worst = load("equations", monkeypatch).main(["--activation", activation, "--seed", "3"])
     out = capsys.readouterr().out
     assert worst < 1e-12
-    rows = [line for line in out.splitlines() if line.startswith(("delta[", "dC/d"))]
+    rows = [line for line in out.splitlines() if line.startswith(("delta[", "dL/d"))]
     assert len(rows) == 3 * 4 + 2 * 5  # per neuron: delta, its weights' and its bias's gradients
 
 
