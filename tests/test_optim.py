@@ -112,10 +112,10 @@ def test_an_optimiser_takes_a_module_or_its_parameters():
         assert opt.params == model.parameters()
 
 
-@pytest.mark.parametrize("params", [3, Value(1.0), None])
-def test_a_non_iterable_says_pass_model_parameters(params):
+@pytest.mark.parametrize("make", [lambda: 3, lambda: Value(1.0), lambda: None], ids=["int", "Value", "None"])
+def test_a_non_iterable_says_pass_model_parameters(make):
     with pytest.raises(TypeError, match=r"e.g. model.parameters\(\)"):
-        nn.optim.Adam(params)
+        nn.optim.Adam(make())
 
 
 @pytest.mark.parametrize("make, error, match", [

@@ -1,5 +1,6 @@
 """save / load: exact JSON round trip, atomic writes, and clear errors that leave the model alone."""
 
+import errno
 import json
 import os
 
@@ -161,8 +162,10 @@ def test_declared_sizes_are_checked_before_anything_is_built(tmp_path, monkeypat
     assert built == []
 
 
-@pytest.mark.parametrize("into", ["model.json", nn.Layer(2, 2, seed=0), 3])
-def test_into_something_that_is_not_an_mlp_is_refused(tmp_path, into):
+@pytest.mark.parametrize("make", [lambda: "model.json", lambda: nn.Layer(2, 2, seed=0), lambda: 3],
+                         ids=["str", "Layer", "int"])
+def test_into_something_that_is_not_an_mlp_is_refused(tmp_path, make):
+    into = make()  # made here: a Value held by a test's parameters would outlive the test
     path = tmp_path / "m.json"
     nn.MLP(2, [2, 1], seed=0).save(path)
     with pytest.raises(ValueError, match=f"cannot load .*it holds an MLP, into= is {type(into).__name__}"):
@@ -254,3 +257,18 @@ def test_a_symlink_is_written_through(tmp_path):
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert nn.load(real).state_dict() == model.state_dict() and real.stat().st_mode & 0o777 == 0o640
     assert sorted(os.listdir(real.parent)) == ["v3.json"]
+
+
+def test_a_full_disk_names_the_users_path_and_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    nn.MLP(2, [2, 1], seed=0).save(path)
+    before = path.read_bytes()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(nn.serialization.os, "fsync", full)
+    with pytest.raises(OSError, match="No space left on device") as info:
+        nn.MLP(2, [2, 1], seed=1).save(path)
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.json"]
