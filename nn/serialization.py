@@ -50,7 +50,8 @@ class Architecture:
     ``write(model)``: the document's configuration and weights (JSON values). ``read(doc)``: from a
     document, (config, state): the keyword arguments that build the model (``cls(**config)``) and
     its `Module.state_dict`, both checked against each other before anything is built (a ValueError
-    or TypeError naming the problem).
+    or TypeError naming the problem). ``cls`` is the model's class; ``model.config()`` must return
+    what ``read`` returns as config (``load(..., into=model)`` compares them).
     """
 
     cls: type[Module]
@@ -146,13 +147,17 @@ def _check_finite(model: Module, path: str) -> None:
                              "only finite weights can be saved")
 
 
-def _target(path: str | os.PathLike) -> tuple[str, os.stat_result | None]:
-    """The file to replace (a symlink's target: the link stays) and its stat, if it exists."""
+def _path(path: str | os.PathLike) -> str:
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"save() takes a file path (str or os.PathLike), got {path!r}")
     name = os.fspath(path)
     if not name:
         raise ValueError("save() needs a file path, got ''")
+    return name
+
+
+def _target(name: str) -> tuple[str, os.stat_result | None]:
+    """The file to replace (a symlink's target: the link stays) and its stat, if it exists."""
     target = os.path.realpath(name)
     try:
         st = os.stat(target)
@@ -160,41 +165,41 @@ def _target(path: str | os.PathLike) -> tuple[str, os.stat_result | None]:
         return target, None
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "cannot save: it is a directory", name)
+    # The mode bits, not only access(): root may write anywhere, but a file made read-only stays so.
     if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
         raise PermissionError(errno.EACCES, "cannot save: the file is read-only (it is not replaced)", name)
     return target, st
 
 
-def _create_temporary(target: str, st: os.stat_result | None) -> tuple[int, str]:
-    """A new file beside `target` (O_EXCL), with the target's permissions, or 0666 less the umask
-    (the kernel applies it, no process-wide umask call) for a new file."""
+def _create_temporary(target: str) -> tuple[int, str]:
+    """A new file beside `target` (O_EXCL) with mode 0666 less the umask: the kernel applies the
+    umask, so no process-wide os.umask() call is needed to learn it."""
     directory, base = os.path.split(target)
     while True:
         tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
         except FileExistsError:
             continue
-        if st is not None:
-            os.fchmod(fd, stat.S_IMODE(st.st_mode))
-        return fd, tmp
 
 
 def save(model: Module, path: str | os.PathLike) -> None:
     """Write `model` to `path` atomically (temp file in the same directory + os.replace).
 
-    A ValueError for a model with a NaN or infinite parameter (named), a PermissionError for a
-    read-only `path`; an OSError from the file system names `path`, not the temporary file.
+    A ValueError for a model with a NaN or infinite parameter (named) or an empty path, a
+    PermissionError for a read-only `path`; any OSError names `path`, not the temporary file.
     """
     kind, arch = _architecture_of(model)
-    target, st = _target(path)
-    name = os.fspath(path)
+    name = _path(path)
     _check_finite(model, name)
     doc = {"format": FORMAT, "version": VERSION, "type": kind, **arch.write(model)}
     tmp = None
     try:
-        fd, tmp = _create_temporary(target, st)
+        target, st = _target(name)
+        fd, tmp = _create_temporary(target)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
+            if st is not None:  # replacing a file: keep its permissions
+                os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode))
             json.dump(doc, f, indent=1, allow_nan=False)
             f.write("\n")
             f.flush()
@@ -203,7 +208,7 @@ def save(model: Module, path: str | os.PathLike) -> None:
     except BaseException as e:
         if tmp is not None and os.path.lexists(tmp):
             os.unlink(tmp)
-        if isinstance(e, OSError) and e.errno is not None:
+        if isinstance(e, OSError) and e.errno is not None and e.filename != name:
             raise OSError(e.errno, f"cannot save: {e.strerror}", name) from e
         raise
 

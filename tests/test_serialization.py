@@ -272,3 +272,14 @@ def test_a_full_disk_names_the_users_path_and_keeps_the_previous_file(tmp_path, 
         nn.MLP(2, [2, 1], seed=1).save(path)
     assert info.value.errno == errno.ENOSPC and info.value.filename == str(path)
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.json"]
+
+
+def test_a_directory_or_a_symlink_loop_is_refused_naming_the_users_path(tmp_path):
+    with pytest.raises(IsADirectoryError) as info:
+        nn.MLP(2, [1], seed=0).save(tmp_path)
+    assert info.value.filename == str(tmp_path)
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    with pytest.raises(OSError) as info:
+        nn.MLP(2, [1], seed=0).save(loop)
+    assert info.value.filename == str(loop) and os.listdir(tmp_path) == ["loop.json"]
