@@ -68,12 +68,14 @@ def _batch(name: str, outputs: Any, targets: Any) -> None:
         raise ValueError(f"{name}(): {len(outputs)} outputs but {len(targets)} targets")
 
 
-def _vector(name: str, i: int, x: Any) -> list[Any]:
-    """A sample's outputs as a list (a single Value or number is a list of one)."""
+def _vector(name: str, i: int, x: Any, target: bool = False) -> list[Any]:
+    """A sample's outputs (or its targets) as a list (a single Value or number is a list of one)."""
     if isinstance(x, (Value, numbers.Real)):
         return [x]
     if not is_list_like(x) or len(x) == 0:
-        raise TypeError(f"{name}(): sample {i} must be a Value or a non-empty list of Values, got {x!r}")
+        what = "target {} must be a number or a non-empty list of numbers" if target else \
+            "sample {} must be a Value or a non-empty list of Values"
+        raise TypeError(f"{name}(): {what.format(i)}, got {x!r} of type {type(x).__name__}")
     return list(x)
 
 
@@ -91,7 +93,11 @@ def _target(name: str, i: int, y: Any, allowed: str, ok: Any = None) -> Any:
         return y
     if isinstance(y, bool) or not isinstance(y, numbers.Real):
         raise TypeError(f"{name}(): target {i} must be a number or a Value, got {y!r}")
-    if not math.isfinite(y) or (ok is not None and not ok(y)):
+    try:
+        finite = math.isfinite(y)
+    except OverflowError:  # an int beyond 1.8e308
+        raise ValueError(f"{name}(): target {i} is too large for a float; targets must be {allowed}") from None
+    if not finite or (ok is not None and not ok(y)):
         raise ValueError(f"{name}(): target {i} is {y!r}; targets must be {allowed}")
     return y
 
@@ -102,7 +108,7 @@ def mse(outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
     _batch("mse", outputs, targets)
     terms = []
     for i, (out, y) in enumerate(zip(outputs, targets)):
-        a, t = _vector("mse", i, out), _vector("mse", i, y)
+        a, t = _vector("mse", i, out), _vector("mse", i, y, target=True)
         if len(a) != len(t):
             raise ValueError(f"mse(): sample {i} has {len(a)} outputs but {len(t)} targets")
         squares = []

@@ -20,7 +20,11 @@ def finite_float(value: Any, what: str) -> float:
     ValueError (NaN or infinite) naming it as `what`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {value!r} of type {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int (or Fraction) beyond 1.8e308: it would be infinite
+        raise ValueError(f"{what} is a number too large for a float (above 1.8e308); "
+                         "parameters must be finite") from None
     if not math.isfinite(value):
         raise ValueError(f"{what} is {value!r}; parameters must be finite")
     return value
