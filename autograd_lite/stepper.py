@@ -281,8 +281,8 @@ class BackwardStepper:
         return draw(self.root, states=self.states(), names=self.names, **options)
 
     def _html(self, text: str) -> str:
-        """The graph as it is now (`draw`) beside `text`, for Jupyter; the text alone when the graph
-        cannot be drawn (too large, no renderer), with the reason."""
+        """The graph as it is now (`draw`) beside the progress line and `text`, for Jupyter; the
+        text alone when the graph cannot be drawn (too large, no renderer), with the reason."""
         from .draw import DiagramTooLarge
         from .render import RenderError
 
@@ -293,17 +293,18 @@ class BackwardStepper:
             picture = f"<p>(no graph: {html.escape(str(e))})</p>"
         return ('<div style="display:flex; flex-wrap:wrap; align-items:flex-start; gap:1em">'
                 f'<div style="max-width:100%; overflow:auto">{picture}</div>'
-                f'<pre style="margin:0">{html.escape(text)}</pre></div>')
+                f'<pre style="margin:0">{html.escape(self._progress())}\n\n{html.escape(text)}</pre></div>')
 
     def _repr_html_(self) -> str:
-        head = repr(self).splitlines()[0]
-        return self._html(f"{head}\n\n{self.steps[-1].text}" if self.steps else head)
+        return self._html(self.steps[-1].text if self.steps else "")
 
-    def __repr__(self) -> str:
+    def _progress(self) -> str:
         current = self.current
-        head = (f"BackwardStepper: step {self.position} of {self.total}"
+        return (f"BackwardStepper: step {self.position} of {self.total}"
                 + (f" (last: {self.names[current]})" if current is not None else " (not started)")
                 + (", finished" if self.done else f", next: {self.names[self._todo[self.position]]}"))
+
+    def __repr__(self) -> str:
         num = self._num
         rows = [("node", "op", "data", "grad", "state")]
         states = self.states()
@@ -315,4 +316,4 @@ class BackwardStepper:
                                   enumerate(zip(r, widths))).rstrip() for r in rows]
         if len(shown) > TABLE_ROWS:
             table.append(f"  ... {len(shown) - TABLE_ROWS} more nodes")
-        return "\n".join([head, *table])
+        return "\n".join([self._progress(), *table])

@@ -292,7 +292,8 @@ def test_the_notebook_display_is_the_graph_beside_the_escaped_text():
     step = s.step()
     page = step._repr_html_()
     assert page.count("<svg") == 1 and "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
-    assert html.unescape(page.split("<pre")[1].split(">", 1)[1].split("</pre>")[0]) == step.text
+    shown = html.unescape(page.split("<pre")[1].split(">", 1)[1].split("</pre>")[0])
+    assert shown == "BackwardStepper: step 1 of 1 (last: L), finished\n\n" + step.text
 
 
 def test_a_step_outliving_its_stepper_shows_its_text():
