@@ -305,6 +305,7 @@ class BackwardStepper:
                 + (", finished" if self.done else f", next: {self.names[self._todo[self.position]]}"))
 
     def __repr__(self) -> str:
+        head = self._progress()
         num = self._num
         rows = [("node", "op", "data", "grad", "state")]
         states = self.states()
@@ -316,4 +317,4 @@ class BackwardStepper:
                                   enumerate(zip(r, widths))).rstrip() for r in rows]
         if len(shown) > TABLE_ROWS:
             table.append(f"  ... {len(shown) - TABLE_ROWS} more nodes")
-        return "\n".join([self._progress(), *table])
+        return "\n".join([head, *table])
