@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 from .anomaly import check_backward
 from .backward import chain_rule_step, prepare, topological_order
-from .modes import modes, no_grad
+from .modes import mode, modes, no_grad
 from .naming import grad_name, node_names, number_formatter
 from .value import Value, apply
 
@@ -63,8 +63,9 @@ def _zero(nodes: list[Value]) -> None:
 
 def recomputed(node: Value) -> float:
     """The value `node`'s operation gives for its operands' data now, by the forward pass's own
-    code (`autograd_lite.value.apply`): equal to ``node.data`` unless some data changed since."""
-    with no_grad():
+    code (`autograd_lite.value.apply`): equal to ``node.data`` unless some data changed since.
+    Unchecked by `detect_anomaly` (the forward pass was checked, or not, when it ran)."""
+    with no_grad(), mode("anomaly", False):
         return apply(node.operation, *(p.data for p in node.parents)).data
 
 
