@@ -122,7 +122,7 @@ class BackwardStepper:
         if fresh:
             _zero(self.nodes)
         # leaves that will add this pass to what an earlier one left: the first step says so
-        self.held = [n for n in self.nodes if n.is_leaf and not n.is_constant and n.grad != 0.0]
+        self._held = [n for n in self.nodes if n.is_leaf and not n.is_constant and n.grad != 0.0]
         # the interior nodes, root first (the full order has them in order already: no second walk)
         self._todo = prepare(root, grad, [n for n in self.nodes if not n.is_leaf])[::-1]
         self._children: dict[Value, list[Value]] = {}
@@ -245,10 +245,10 @@ class BackwardStepper:
             lines[0] += f", stale: {formula} is {num(stale)} now"
             lines.append("  (data changed after the forward pass, so the numbers would not add up and are left out;"
                          " build the graph again to step it)")
-        if self.position == 0 and self.held:
-            held = ", ".join(names[n] for n in self.held[:NAMED_LEAVES])
-            if len(self.held) > NAMED_LEAVES:
-                held += f" and {len(self.held) - NAMED_LEAVES} more"
+        if self.position == 0 and self._held:
+            held = ", ".join(names[n] for n in self._held[:NAMED_LEAVES])
+            if len(self._held) > NAMED_LEAVES:
+                held += f" and {len(self._held) - NAMED_LEAVES} more"
             lines.append(f"  note: {held} already hold a gradient (an earlier backward?); leaves accumulate, as in"
                          " PyTorch, so this pass adds to it. backward_steps(fresh=True) or zero_grad(root)"
                          " starts from 0")
