@@ -243,14 +243,14 @@ class BackwardStepper:
         lines = [f"step {self.position + 1} of {self.total}: {name} = {formula} = {num(node.data)}"]
         if stale is not None:
             lines[0] += f", stale: {formula} is {num(stale)} now"
-            lines.append("  (data changed after the forward pass, so the numbers would not add up and are left out;"
-                         " build the graph again to step it)")
+            lines.append("  data changed after the forward pass: the numbers would not add up, so they are left out;\n"
+                         "  build the graph again (run the forward pass) to step it with numbers")
         if self.position == 0 and self._held:
             held = ", ".join(names[n] for n in self._held[:NAMED_LEAVES])
             if len(self._held) > NAMED_LEAVES:
                 held += f" and {len(self._held) - NAMED_LEAVES} more"
-            lines.append(f"  note: {held} already hold a gradient (an earlier backward?); leaves accumulate, as in"
-                         " PyTorch, so this pass adds to it. backward_steps(fresh=True) or zero_grad(root)"
+            lines.append(f"  note: {held} already hold a gradient (an earlier backward?): leaves accumulate, as"
+                         f" in\n  PyTorch, so this pass adds to it; backward_steps(fresh=True) or zero_grad({L})"
                          " starts from 0")
         called = grad_name(node)
         lines.append(f"  {called} = d{L}/d{name} = {num(g)}" if called else f"  d{L}/d{name} = {num(g)}")
