@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from standin_mlp import MLP, mse_loss
+from svg_tools import svg_nodes
 
 from autograd_lite import (
     AnomalyError,
@@ -304,6 +305,13 @@ def test_the_notebook_display_is_the_graph_beside_the_escaped_text():
     assert page.count("<svg") == 1 and "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
     shown = html.unescape(page.split("<pre")[1].split(">", 1)[1].split("</pre>")[0])
     assert shown == "BackwardStepper: step 1 of 1 (last: L), finished\n\n" + step.text
+    # mid-pass the step's node is highlighted as current in the picture beside its text
+    *_, out = xyz()
+    s = out.backward_steps()
+    page = s.step()._repr_html_()
+    svg = page[page.index("<svg"):page.index("</svg>") + len("</svg>")]
+    states = {node["texts"][0]: node["classes"] for node in svg_nodes(svg).values() if node["texts"]}
+    assert "current" in states["L"] and "waiting" in states["v1"]
 
 
 def test_a_step_outliving_its_stepper_shows_its_text():
