@@ -31,9 +31,16 @@ def outputs(cell) -> tuple[str, str, str]:
 def tour(tmp_path_factory):
     notebook = nbformat.read(TOUR, as_version=4)
     assert not any(cell.get("outputs") for cell in notebook.cells), "commit the notebook without outputs"
-    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path_factory.mktemp("tour"))}})
-    client.execute()  # raises CellExecutionError, naming the cell, on any error
+    # A kernel of this very interpreter (a "python3" kernel of the user's could be another Python).
+    from ipykernel.kernelspec import write_kernel_spec
+
+    jupyter = tmp_path_factory.mktemp("jupyter")
+    write_kernel_spec(jupyter / "kernels" / "autograd-lite-tour")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("JUPYTER_PATH", str(jupyter))
+        client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="autograd-lite-tour",
+                                         resources={"metadata": {"path": str(tmp_path_factory.mktemp("tour"))}})
+        client.execute()  # raises CellExecutionError, naming the cell, on any error
     return [outputs(cell) for cell in notebook.cells if cell.cell_type == "code"]
 
 
