@@ -9,6 +9,7 @@ previous step, and `fit` returns the history so far, marked ``interrupted``.
 from __future__ import annotations
 
 import random
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,7 +167,11 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
     order = list(range(n))
     starts = range(0, n, batch_size)
 
-    from tqdm.auto import tqdm
+    from tqdm import TqdmWarning
+
+    with warnings.catch_warnings():  # in Jupyter without ipywidgets tqdm warns, then falls back to a text bar
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm
 
     bar = tqdm(total=epochs * len(starts), disable=not progress, desc="fit", unit="step")
     try:
