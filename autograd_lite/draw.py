@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backward import topological_order
+from .escape import dot_record, dot_text
 from .naming import Group, group_of, node_names, number_formatter, role
-from .render import run_dot
+from .render import TIMEOUT, run_dot
 from .value import Value
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ class DiagramTooLarge(ValueError):
 class Diagram:
     """A graph diagram: DOT text (``.source``), rendered on demand to SVG or PNG.
 
-    In Jupyter it shows itself as SVG. ``graph`` is the underlying `graphviz.Digraph`.
+    In Jupyter it shows itself as SVG. ``graph`` is the underlying `graphviz.Digraph`. Rendering is
+    stopped after ``timeout`` seconds (default `autograd_lite.render.TIMEOUT`; None: never).
     """
 
     def __init__(self, graph: graphviz.Digraph, size: int) -> None:
@@ -56,16 +58,20 @@ class Diagram:
         """The DOT text."""
         return self.graph.source
 
-    def pipe(self, fmt: str = "svg", program: str | None = None) -> bytes:
-        """The diagram rendered to `fmt` by `program` ("dot", "graphviz-pure"; default: the first found)."""
-        return run_dot(self.source, fmt, program)
+    def pipe(self, fmt: str = "svg", program: str | None = None, *, dpi: float | None = None,
+             timeout: float | None = TIMEOUT) -> bytes:
+        """The diagram rendered to `fmt` by `program` ("dot", "graphviz-pure"; default: the first found);
+        ``dpi``: resolution of a raster format (default `autograd_lite.render.RASTER_DPI`)."""
+        return run_dot(self.source, fmt, program, dpi=dpi, timeout=timeout)
 
-    def svg(self, program: str | None = None) -> str:
+    def svg(self, program: str | None = None, *, timeout: float | None = TIMEOUT) -> str:
         """The diagram as SVG text."""
-        return self.pipe("svg", program).decode("utf-8")
+        return self.pipe("svg", program, timeout=timeout).decode("utf-8")
 
-    def render(self, path: str | os.PathLike, program: str | None = None) -> Path:
-        """Write the diagram to `path` in the format its extension names (.svg, .png, .dot, ...)."""
+    def render(self, path: str | os.PathLike, program: str | None = None, *, dpi: float | None = None,
+               timeout: float | None = TIMEOUT) -> Path:
+        """Write the diagram to `path` in the format its extension names (.svg, .png, .dot, ...);
+        ``dpi`` sets a PNG's resolution (default `autograd_lite.render.RASTER_DPI`)."""
         path = Path(path)
         fmt = path.suffix[1:].lower()
         if not fmt:
@@ -73,7 +79,7 @@ class Diagram:
         if fmt in ("dot", "gv"):
             path.write_text(self.source, encoding="utf-8")
         else:
-            path.write_bytes(self.pipe(fmt, program))
+            path.write_bytes(self.pipe(fmt, program, dpi=dpi, timeout=timeout))
         return path
 
     def _repr_svg_(self) -> str:
@@ -81,14 +87,6 @@ class Diagram:
 
     def __repr__(self) -> str:
         return f"<Diagram of {self.size} nodes: .source (DOT), .svg(), .render('graph.svg' or '.png')>"
-
-
-def _record(*fields: str) -> str:
-    # Record labels treat { } | < > as structure; a label or number containing them is escaped.
-    return " | ".join(f.translate(_RECORD_ESCAPES) for f in fields)
-
-
-_RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in "{}|<>\\\""})
 
 
 def _groups(order: list[Value], by: str) -> dict[Value, Group]:
@@ -174,12 +172,11 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
         key = group_of.get(node)
         if not (collapse and key is not None):
             if node.is_constant and small_constants:  # just its number, as the stepper names it
-                attrs = {"shape": "plaintext", "label": names[node], "fontsize": "9",
+                attrs = {"shape": "plaintext", "label": dot_text(names[node]), "fontsize": "9",
                          "fontcolor": "#555555", "height": "0.2", "width": "0.2", "margin": "0.02"}
             else:
                 fields = [names[node], f"data {num(node.data)}"] + ([f"grad {num(node.grad)}"] * show_grad)
-                label = _record(*fields)
-                attrs = {"shape": "record", "label": "{ " + label + " }" if record_braces else label}
+                attrs = {"shape": "record", "label": dot_record(*fields, braces=record_braces)}
                 state = states.get(node)
                 if state is not None:
                     attrs.update(style="filled", fillcolor=STATE_COLOURS[state], **{"class": f"value {state}"})
@@ -188,8 +185,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
             continue
         into = rep(node)
         if not (collapse and key is not None):
-            add(ids[node] + "_op", key, label=node.operation.symbol or node.op, shape="ellipse", fontsize="10",
-                height="0.3", width="0.3", margin="0.02", style="filled", fillcolor="#e3f2fd")
+            add(ids[node] + "_op", key, label=dot_text(node.operation.symbol or node.op), shape="ellipse",
+                fontsize="10", height="0.3", width="0.3", margin="0.02", style="filled", fillcolor="#e3f2fd")
             g.edge(ids[node] + "_op", into)
             into = ids[node] + "_op"
         for p in node.parents:
@@ -202,7 +199,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
 
     for key, members in clusters.items():
         with g.subgraph(name="cluster_" + _group_id(key)) as c:
-            c.attr(label=key.title, style="rounded", color="#90a4ae", fontsize="10")
+            c.attr(label=dot_text(key.title), style="rounded", color="#90a4ae", fontsize="10")
             for node_id, attrs in members:
                 c.node(node_id, **attrs)
     for key, members in collapsed.items():
@@ -229,5 +226,4 @@ def _collapsed_label(group: Group, grouping: str, members: list[Value], num, sho
         inputs = "input" in by_role
         count = sum(role(n) == ("input" if inputs else "z") for n in members)
         fields.append(f"{count} {'input' if inputs else 'neuron'}{'s' * (count != 1)}")
-    label = _record(*fields)
-    return "{ " + label + " }" if record_braces else label
+    return dot_record(*fields, braces=record_braces)

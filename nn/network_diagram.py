@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd_lite.draw import Diagram
+from autograd_lite.escape import dot_text
 from autograd_lite.naming import number_formatter
 
 COLUMN_GAP = 2.6  # inches between layers
@@ -94,8 +95,8 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
         edge_labels = len(weights) <= 12
 
     what = "|w|" if edges == "weight" else "|dL/dw|"
-    legend = (f"z = pre-activation (sum_k w[l]_jk a[l-1]_k + b[l]_j),  a = post-activation,  delta = dL/dz\\n"
-              f"edge: weight w[l]_jk from neuron k of layer l-1 to neuron j of layer l; width ~ {what}, "
+    legend = dot_text("z = pre-activation (sum_k w[l]_jk a[l-1]_k + b[l]_j),  a = post-activation,  delta = dL/dz",
+                      f"edge: weight w[l]_jk from neuron k of layer l-1 to neuron j of layer l; width ~ {what}, "
               f"blue >= 0, red < 0" + (";  neuron colour: delta" if show_delta else ""))
     three_lines = show_delta or trace is None  # name, a, delta -- or name, b
     row_gap = 1.3 if three_lines else 1.05
@@ -113,7 +114,8 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
         rows = shown[l] + (size > shown[l])
         y0 = (tallest - rows) * row_gap / 2  # centre each column on the tallest
         title = "inputs a[0] = x" if l == 0 else f"layer {l}: {getattr(neurons[l - 1][0], 'activation', '')}"
-        g.node(f"title{l}", label=title, shape="plaintext", style="", width="0", pos=_pos(x, -0.8 * row_gap, rankdir))
+        g.node(f"title{l}", label=dot_text(title), shape="plaintext", style="", width="0",
+               pos=_pos(x, -0.8 * row_gap, rankdir))
         for j in range(shown[l]):
             lines = [f"a[{l}]_{j + 1}"]
             attrs = {"pos": _pos(x, y0 + j * row_gap, rankdir)}
@@ -127,9 +129,9 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
                 attrs["fontcolor"] = "white" if top_delta and abs(delta) > 0.6 * top_delta else "black"
             if l > 0 and trace is None:
                 lines.append(f"b {num(neurons[l - 1][j].b.data)}")
-            g.node(f"a{l}_{j}", label="\\n".join(lines), **attrs)
+            g.node(f"a{l}_{j}", label=dot_text(*lines), **attrs)
         if size > shown[l]:
-            g.node(f"a{l}_more", label=f"... {size - shown[l]} more", shape="plaintext", style="",
+            g.node(f"a{l}_more", label=dot_text(f"... {size - shown[l]} more"), shape="plaintext", style="",
                    pos=_pos(x, y0 + shown[l] * row_gap, rankdir))
     for l, j, k, w in weights:
         v = strength(w)
@@ -137,7 +139,7 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
                  "color": _colour(v, top, floor=0.35)}
         if edge_labels:
             # Near the tail, where a neuron's outgoing edges fan apart, the labels do not collide.
-            attrs.update(taillabel=num(v), labeldistance="4", labelangle="-9", labelfontsize="8",
+            attrs.update(taillabel=dot_text(num(v)), labeldistance="4", labelangle="-9", labelfontsize="8",
                          labelfontcolor="#37474f")
         g.edge(f"a{l - 1}_{k}", f"a{l}_{j}", **attrs)
     return Diagram(g, sum(shown))

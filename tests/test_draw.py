@@ -218,6 +218,36 @@ def test_render_errors_are_clear():
         run_dot("this is not DOT {", "svg")
 
 
+def test_a_slow_rendering_stops_at_the_timeout_given_and_says_how_to_raise_it(tmp_path):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    *_, out = xyz()
+    with pytest.raises(RenderError, match=r"timeout=0\.2 seconds.*larger timeout=.*timeout=None"):
+        draw(out).svg(str(slow), timeout=0.2)
+    with pytest.raises(ValueError, match="timeout"):
+        run_dot("digraph { a }", "svg", timeout=-1)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@programs
+def test_png_resolution_follows_dpi_and_defaults_to_high_density(program, tmp_path):
+    *_, out = xyz()
+    diagram = draw(out)
+    at_96 = png_size(diagram.pipe("png", program, dpi=96))
+    at_288 = png_size(diagram.pipe("png", program, dpi=288))
+    default = png_size(diagram.render(tmp_path / "g.png", program).read_bytes())
+    assert all(abs(b - 3 * a) <= 3 for a, b in zip(at_96, at_288))
+    assert all(abs(d - 2 * a) <= 2 for a, d in zip(at_96, default))  # RASTER_DPI = 192
+    assert diagram.svg(program) == diagram.pipe("svg", program, dpi=300).decode()  # vector: no dpi
+    with pytest.raises(ValueError, match="dpi"):
+        diagram.pipe("png", program, dpi=0)
+
+
 def test_groups_read_two_digit_indices():
     model = MLP(11, [12, 1], seed=0)
     loss = mse_loss(model.trace([0.1] * 11).output, 0.0)
