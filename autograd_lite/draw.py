@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from .backward import topological_order
 from .escape import dot_record, dot_text
-from .naming import Group, group_of, node_names, number_formatter, role
+from .naming import NUMBER_FORMAT, Group, group_of, node_names, number_formatter, role
 from .render import TIMEOUT, run_dot
 from .value import Value
 
@@ -99,14 +99,15 @@ def _groups(order: list[Value], by: str) -> dict[Value, Group]:
     return found
 
 
-def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_grad: bool = True,
+def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT, show_grad: bool = True,
          states: Mapping[Value, str] | None = None, names: Mapping[Value, str] | None = None,
          group: str | None = None, collapse: bool = False, small_constants: bool = True,
          max_nodes: int | None = 500) -> Diagram:
     """The diagram of the graph `root` depends on.
 
     - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
-    - ``number_format``: a format spec for data and grad (".4f" gives 2.0000, ".3g" gives 2).
+    - ``number_format``: a format spec for data, grad and constants (the default ".4g" gives 2, 0.25,
+      -1.3, 1.235e+04, as the stepper prints them; ".4f" gives 2.0000); -0 is written 0.
     - ``show_grad``: show each node's grad beside its data.
     - ``states``: a state per node, "done", "current" or "waiting" (colours in `STATE_COLOURS`).
     - ``names``: a name per node, else its label, its number (constants), ``L`` for an unlabelled
@@ -146,7 +147,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
             f"nn.draw_network(model, trace); pass max_nodes=None to draw it anyway.")
 
     # Names given by the caller win; every other node keeps its default name.
-    names = {**node_names(order, root), **(names or {})}
+    names = {**node_names(order, root, number_format), **(names or {})}
     states = states or {}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     record_braces = rankdir == "LR"  # a record's fields run across the node in either direction

@@ -18,7 +18,7 @@ from typing import Any
 
 from autograd_lite.draw import Diagram
 from autograd_lite.escape import dot_text
-from autograd_lite.naming import number_formatter
+from autograd_lite.naming import NUMBER_FORMAT, number_formatter
 
 COLUMN_GAP = 2.6  # inches between layers
 POSITIVE, NEGATIVE = (33, 102, 172), (178, 24, 43)  # blue and red of a diverging palette
@@ -54,7 +54,7 @@ def _structure(model: Any) -> list[list[Any]]:
     return neurons
 
 
-def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number_format: str = ".3g",
+def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number_format: str = NUMBER_FORMAT,
                  max_per_layer: int = 12, edge_labels: bool | None = None, rankdir: str = "LR") -> Diagram:
     """The network as layers of neurons joined by weights (see the module docstring).
 

@@ -33,8 +33,8 @@ def test_neurons_show_a_and_delta_and_the_legend_names_the_notation(program):
     assert sorted(neurons) == ["a0_0", "a0_1", "a1_0", "a1_1", "a1_2", "a2_0"]
     assert neurons["a0_1"]["texts"] == ["a[0]_2", "a -1"]
     z, a = trace.z[0][2], trace.a[0][2]
-    assert neurons["a1_2"]["texts"] == ["a[1]_3", f"a {a.data:.3g}", f"delta {z.grad:.3g}"]
-    assert neurons["a2_0"]["texts"][2] == f"delta {trace.z[1][0].grad:.3g}"
+    assert neurons["a1_2"]["texts"] == ["a[1]_3", f"a {a.data:.4g}", f"delta {z.grad:.4g}"]
+    assert neurons["a2_0"]["texts"][2] == f"delta {trace.z[1][0].grad:.4g}"
     legend = " ".join(svg_texts(svg))
     for note in ("z = pre-activation", "a = post-activation", "delta = dL/dz"):
         assert note in legend
@@ -59,7 +59,7 @@ def test_edges_are_the_weights_width_by_magnitude_colour_by_sign(program):
         assert by_title[title]["width"] == pytest.approx(0.4 + 3.6 * abs(w) / abs(weights[heaviest]), abs=0.01)
         red, blue = int(by_title[title]["stroke"][1:3], 16), int(by_title[title]["stroke"][5:7], 16)
         assert (blue > red) == (w >= 0)
-        assert by_title[title]["texts"] == [f"{w:.3g}"]  # 9 edges: labelled by default
+        assert by_title[title]["texts"] == [f"{w:.4g}"]  # 9 edges: labelled by default
 
 
 def test_edge_width_by_gradient():
@@ -75,7 +75,7 @@ def test_edge_width_by_gradient():
 def test_without_a_trace_neurons_show_their_bias_and_no_delta():
     model, _ = trained()
     source = draw_network(model).source
-    assert f"\\nb {model.layers[0].neurons[1].b.data:.3g}" in source and "\\ndelta " not in source
+    assert f"\\nb {model.layers[0].neurons[1].b.data:.4g}" in source and "\\ndelta " not in source
     assert "neuron colour" not in source
 
 
