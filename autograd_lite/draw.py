@@ -1,9 +1,12 @@
 """Diagrams of computation graphs: `draw(root)` and the `Diagram` it returns.
 
 Each Value is a record node showing its name, data and grad (micrograd's look); each operation a
-small node showing the operation's `symbol` from the table (`autograd_lite.ops`); edges run in the
-direction data flows, operands into their operation, the operation into its result. Constants
-(the 2 in ``2 * x``) are drawn as just their number.
+small node showing its formula in its operands' names (``v1 - x``, ``x^2``, a neuron's
+``w[1]_21*a[0]_1 + w[1]_22*a[0]_2 + b[1]_2``, from the table's `describe`, `autograd_lite.ops`),
+so operand order and which weight multiplies which input can be read off; a one-operand operation
+shows just its `symbol` (``tanh``). Edges run in the direction data flows, operands into their
+operation, the operation into its result. Constants (the 2 in ``2 * x``) are drawn as just their
+number.
 
 The diagram is DOT text built with the `graphviz` package; `autograd_lite.render` turns it into
 SVG or PNG with the system ``dot`` or, failing that, ``graphviz-pure`` from PyPI. `graphviz` is
@@ -19,13 +22,14 @@ message suggests the grouped view.
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backward import topological_order
 from .escape import dot_record, dot_text
-from .naming import NUMBER_FORMAT, Group, group_of, node_names, number_formatter, role
+from .naming import NUMBER_FORMAT, Group, Label, group_of, node_names, number_formatter, role
 from .render import TIMEOUT, run_dot
 from .value import Value
 
@@ -102,7 +106,7 @@ def _groups(order: list[Value], by: str) -> dict[Value, Group]:
 def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT, show_grad: bool = True,
          states: Mapping[Value, str] | None = None, names: Mapping[Value, str] | None = None,
          group: str | None = None, collapse: bool = False, small_constants: bool = True,
-         max_nodes: int | None = 500) -> Diagram:
+         formulas: bool = True, max_nodes: int | None = 500) -> Diagram:
     """The diagram of the graph `root` depends on.
 
     - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
@@ -114,6 +118,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
       root, or a generated ``v1``, ``v2``, ... (as the stepper names them).
     - ``group``: "neuron" or "layer" clusters the nodes of each neuron or layer of an `nn` graph;
       with ``collapse=True`` each is drawn as one node (for a neuron: its z, a and delta = dL/dz).
+    - ``formulas``: write each operation of two or more operands as its formula in its operands'
+      names (wrapped to lines of about 40 characters); False: just its symbol (``Σ``, ``-``).
     - ``max_nodes``: refuse (`DiagramTooLarge`) graphs of more Values than this; None: no limit.
     """
     if not isinstance(root, Value):
@@ -153,11 +159,11 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
     record_braces = rankdir == "LR"  # a record's fields run across the node in either direction
 
     g = graphviz.Digraph(graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
-                                     "fontname": "Helvetica"},
+                                     "fontname": "Helvetica", "ordering": "out"},
                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
                          edge_attr={"arrowsize": "0.6", "color": "#555555"})
     clusters: dict[Group, list[tuple[str, dict]]] = {}
-    seen: set[tuple[str, str]] = set()  # edges drawn between collapsed groups
+    edges: dict[tuple[str, str], None] = {}  # (from, to) in drawing order, each once
 
     def add(node_id: str, key: Group | None, **attrs: str) -> None:
         if key is None or collapse:
@@ -186,27 +192,68 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
             continue
         into = rep(node)
         if not (collapse and key is not None):
-            add(ids[node] + "_op", key, label=dot_text(node.operation.symbol or node.op), shape="ellipse",
-                fontsize="10", height="0.3", width="0.3", margin="0.02", style="filled", fillcolor="#e3f2fd")
-            g.edge(ids[node] + "_op", into)
+            formula = _formula(node, names) if formulas and len(node.parents) > 1 else None
+            shape = ({"shape": "box", "style": "rounded,filled", "margin": "0.04,0.02"} if formula else
+                     {"shape": "ellipse", "style": "filled", "margin": "0.02", "width": "0.3"})
+            label = dot_text(*formula) if formula else dot_text(node.operation.symbol or node.op)
+            add(ids[node] + "_op", key, label=label, fontsize="10", height="0.3", fillcolor="#e3f2fd", **shape)
+            edges[ids[node] + "_op", into] = None
             into = ids[node] + "_op"
         for p in node.parents:
-            source = rep(p)
-            inside = collapse and key is not None and group_of.get(p) == key
-            if inside or (collapse and (source, into) in seen):
-                continue  # an edge inside a collapsed group, or a repeat between two groups
-            seen.add((source, into))
-            g.edge(source, into)
+            if not (collapse and key is not None and group_of.get(p) == key):  # not inside a collapsed group
+                edges[rep(p), into] = None
 
-    for key, members in clusters.items():
+    # Groups and their nodes in the order of their indices (Group.key, Label.index); each node's
+    # out-edges too, in the order of their heads, which graph attribute ordering=out makes dot keep.
+    place = {ids[n] + suffix: (group_of[n].key if n in group_of else (), _index(n), i)
+             for i, n in enumerate(order) for suffix in ("", "_op")}
+    place.update({_group_id(k): (k.key, (), 0) for k in collapsed})
+    for key in sorted(clusters, key=lambda k: k.key):
         with g.subgraph(name="cluster_" + _group_id(key)) as c:
             c.attr(label=dot_text(key.title), style="rounded", color="#90a4ae", fontsize="10")
-            for node_id, attrs in members:
+            for node_id, attrs in sorted(clusters[key], key=lambda member: place[member[0]]):
                 c.node(node_id, **attrs)
-    for key, members in collapsed.items():
+    for key in sorted(collapsed, key=lambda k: k.key):
         g.node(_group_id(key), shape="record", style="rounded,filled", fillcolor="#fff8e1",
-               label=_collapsed_label(key, group, members, num, show_grad, record_braces))
+               label=_collapsed_label(key, group, collapsed[key], num, show_grad, record_braces))
+    edges = sorted(edges, key=lambda edge: place[edge[1]])  # stable: an operation's operands stay in order
+    if collapse:
+        edges = _bundled(g, edges, {_group_id(k) for k in collapsed})
+    for tail, head in edges:
+        g.edge(tail, head)
     return Diagram(g, size)
+
+
+def _index(node: Value) -> tuple[int, ...]:
+    return node.label.index if isinstance(node.label, Label) else ()  # (a plain str has .index too)
+
+
+def _bundled(g: graphviz.Digraph, edges: list[tuple[str, str]], groups: set[str]) -> list[tuple[str, str]]:
+    """`edges`, with each dense block -- each of m sources feeding each of n collapsed groups, as layer
+    feeds layer -- drawn through one small node: m + n edges instead of m n, when that is under half."""
+    sources: dict[str, list[str]] = {}
+    for tail, head in edges:
+        if head in groups:
+            sources.setdefault(head, []).append(tail)
+    blocks: dict[tuple[str, ...], list[str]] = {}
+    for head, tails in sources.items():
+        blocks.setdefault(tuple(tails), []).append(head)
+    bundled = set()
+    for i, (tails, heads) in enumerate(blocks.items()):
+        if len(tails) * len(heads) > 2 * (len(tails) + len(heads)):
+            hub = f"bundle{i}"
+            g.node(hub, label=dot_text(f"{len(tails)} × {len(heads)}", "all pairs"), shape="box",
+                   style="rounded,filled", fillcolor="#eceff1", color="#90a4ae", fontsize="8",
+                   height="0.2", width="0.2", margin="0.03,0.01")
+            bundled.update((tail, head) for tail in tails for head in heads)
+            edges = edges + [(tail, hub) for tail in tails] + [(hub, head) for head in heads]
+    return [edge for edge in edges if edge not in bundled]
+
+
+def _formula(node: Value, names: Mapping[Value, str]) -> list[str]:
+    """`node`'s formula in its operands' names (the table's `describe`), as lines of about 40 characters."""
+    formula, _ = node.operation.describe([names[p] for p in node.parents], names[node])
+    return textwrap.wrap(formula, 40, break_long_words=False, break_on_hyphens=False) or [formula]
 
 
 def _group_id(group: Group) -> str:

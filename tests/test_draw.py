@@ -23,19 +23,19 @@ def test_dot_source_snapshot():
     *_, out = xyz()
     out.backward()
     assert draw(out).source == """digraph {
-\tgraph [fontname=Helvetica nodesep=0.25 rankdir=LR ranksep=0.35]
+\tgraph [fontname=Helvetica nodesep=0.25 ordering=out rankdir=LR ranksep=0.35]
 \tnode [fontname=Helvetica fontsize=11]
 \tedge [arrowsize=0.6 color="#555555"]
 \tn0 [label="{ z | data 4 | grad 1 }" shape=record]
 \tn1 [label="{ x | data 2 | grad 3 }" shape=record]
 \tn2 [label="{ y | data 3 | grad 2 }" shape=record]
 \tn3 [label="{ v1 | data 6 | grad 1 }" shape=record]
-\tn3_op [label="*" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin=0.02 shape=ellipse style=filled width=0.3]
+\tn3_op [label="x * y" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
+\tn4 [label="{ L | data 10 | grad 1 }" shape=record]
+\tn4_op [label="v1 + z" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
 \tn3_op -> n3
 \tn1 -> n3_op
 \tn2 -> n3_op
-\tn4 [label="{ L | data 10 | grad 1 }" shape=record]
-\tn4_op [label="+" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin=0.02 shape=ellipse style=filled width=0.3]
 \tn4_op -> n4
 \tn3 -> n4_op
 \tn0 -> n4_op
@@ -51,7 +51,7 @@ def test_svg_has_a_record_per_value_and_a_node_per_operation(program):
     assert set(nodes) == {"n0", "n1", "n2", "n3", "n3_op", "n4", "n4_op"}
     assert nodes["n1"]["texts"] == ["x", "data 2", "grad 3"]
     assert nodes["n3"]["texts"] == ["v1", "data 6", "grad 1"]
-    assert nodes["n3_op"]["texts"] == ["*"] and nodes["n4_op"]["texts"] == ["+"]
+    assert nodes["n3_op"]["texts"] == ["x * y"] and nodes["n4_op"]["texts"] == ["v1 + z"]
 
 
 @programs
@@ -301,3 +301,58 @@ def test_one_number_format_for_pictures_and_stepper():
     mse_loss(trace.output, 1.0).backward()
     a = trace.a[0][0].data
     assert f"a {a:.4g}" in nn.draw_network(model, trace).source
+
+
+def svg_positions(svg: str) -> dict[str, tuple[float, float]]:
+    """Each node's and cluster's (x, y) in the picture (its first text's anchor), by DOT id / title."""
+    import xml.etree.ElementTree as ET
+
+    from svg_tools import SVG
+
+    found = {}
+    for g in ET.fromstring(svg).iter(SVG + "g"):
+        if g.get("class") in ("node", "cluster"):
+            text = g.find(".//" + SVG + "text")
+            name = g.find(SVG + "title").text if g.get("class") == "node" else text.text
+            found[name] = (float(text.get("x")), float(text.get("y")))
+    return found
+
+
+@programs
+def test_an_operation_shows_its_formula_with_operand_order_and_pairing(program):
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    texts = [t for n in svg_nodes(draw((y - x) / (x ** 2)).svg(program)).values() for t in n["texts"]]
+    assert {"y - x", "x^2", "v1 / v2"} <= set(texts)
+    model = MLP(2, [2, 1], seed=0)
+    loss = mse_loss(model.trace([0.5, -1.0]).output, 0.0)
+    texts = [t for n in svg_nodes(draw(loss).svg(program)).values() for t in n["texts"]]
+    assert "w[1]_21*a[0]_1 + w[1]_22*a[0]_2 + b[1]_2" in texts  # which w multiplies which a
+    assert "tanh" in texts and "-" not in texts  # one operand: just the symbol
+    assert "{ x | data 2 | grad 0 }" in draw(x - y, formulas=False).source
+    assert 'label="-"' in draw(x - y, formulas=False).source
+
+
+@programs
+def test_collapsed_neurons_stack_in_index_order_and_dense_layers_are_bundled(program):
+    model = MLP(2, [12, 12, 1], seed=0)
+    loss = mse_loss(model.trace([0.5, -1.0]).output, 0.0)
+    diagram = draw(loss, group="neuron", collapse=True, max_nodes=None)
+    pos = svg_positions(diagram.svg(program))
+    for l in (1, 2):
+        ys = [pos[f"g{l}_{j}"][1] for j in range(1, 13)]
+        assert ys == sorted(ys), (l, ys)  # neuron 1 on top, then 2, ..., 12
+    edges = re.findall(r"^\t(\S+) -> (\S+)", diagram.source, re.M)
+    assert not any(a.startswith("g1_") and b.startswith("g2_") for a, b in edges)  # 144 edges, bundled
+    hub = next(b for a, b in edges if a == "g1_1" and b.startswith("bundle"))
+    assert sorted(a for a, b in edges if b == hub) == sorted(f"g1_{j}" for j in range(1, 13))
+    assert sorted(b for a, b in edges if a == hub) == sorted(f"g2_{j}" for j in range(1, 13))
+    assert "12 × 12" in diagram.source
+
+
+@programs
+def test_neuron_clusters_in_index_order(program):
+    model = MLP(2, [12, 1], seed=0)
+    loss = mse_loss(model.trace([0.5, -1.0]).output, 0.0)
+    pos = svg_positions(draw(loss, group="neuron", max_nodes=None).svg(program))
+    ys = [pos[f"neuron [1]_{j}"][1] for j in range(1, 13)]
+    assert ys == sorted(ys)
