@@ -106,7 +106,7 @@ def _groups(order: list[Value], by: str) -> dict[Value, Group]:
 def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT, show_grad: bool = True,
          states: Mapping[Value, str] | None = None, names: Mapping[Value, str] | None = None,
          group: str | None = None, collapse: bool = False, small_constants: bool = True,
-         formulas: bool = True, max_nodes: int | None = 500) -> Diagram:
+         formulas: bool = True, title: str | None = None, max_nodes: int | None = 500) -> Diagram:
     """The diagram of the graph `root` depends on.
 
     - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
@@ -120,6 +120,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
       with ``collapse=True`` each is drawn as one node (for a neuron: its z, a and delta = dL/dz).
     - ``formulas``: write each operation of two or more operands as its formula in its operands'
       names (wrapped to lines of about 40 characters); False: just its symbol (``Σ``, ``-``).
+    - ``title``: a title over the picture (lines split at newlines).
     - ``max_nodes``: refuse (`DiagramTooLarge`) graphs of more Values than this; None: no limit.
     """
     if not isinstance(root, Value):
@@ -130,6 +131,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
         raise ValueError(f"draw(group=...) must be one of {GROUPS}, got {group!r}")
     if collapse and group is None:
         raise ValueError("draw(collapse=True) needs group='neuron' or group='layer'")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"draw(title=...) must be a str, got {type(title).__name__}")
     if states is not None and not set(states.values()) <= STATE_COLOURS.keys():
         raise ValueError(f"draw(states=...) values must be among {sorted(STATE_COLOURS)}, "
                          f"got {sorted(set(states.values()) - STATE_COLOURS.keys())}")
@@ -159,7 +162,9 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
     record_braces = rankdir == "LR"  # a record's fields run across the node in either direction
 
     g = graphviz.Digraph(graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
-                                     "fontname": "Helvetica", "ordering": "out"},
+                                     "fontname": "Helvetica", "ordering": "out",
+                                     **({"label": dot_text(*title.split("\n")), "labelloc": "t", "fontsize": "12"}
+                                        if title else {})},
                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
                          edge_attr={"arrowsize": "0.6", "color": "#555555"})
     clusters: dict[Group, list[tuple[str, dict]]] = {}

@@ -79,7 +79,7 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
       are at most 12 edges). The labels of one layer's edges stand on one line across the edges,
       where every edge is at its own height, so no two labels touch and each sits on its edge; the
       columns and rows are spaced to make room.
-    - ``title``: a title over the picture (e.g. "before training").
+    - ``title``: a title over the picture (e.g. "before training"; lines split at newlines).
     """
     import graphviz
 
@@ -133,7 +133,7 @@ def draw_network(model: Any, trace: Any = None, *, edges: str = "weight", number
     # Pinned positions (neato honours them): columns left to right, neurons in index order.
     g = graphviz.Digraph(graph_attr={"layout": "neato", "splines": "line", "outputorder": "edgesfirst",
                                      "fontname": "Helvetica", "pad": "0.3",
-                                     **({"label": dot_text(title), "labelloc": "t", "fontsize": "16"}
+                                     **({"label": dot_text(*title.split("\n")), "labelloc": "t", "fontsize": "16"}
                                         if title else {})},
                          # One size for every neuron, whatever its numbers, so columns line up.
                          node_attr={"shape": "circle", "fontname": "Helvetica", "fontsize": "9",

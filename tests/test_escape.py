@@ -80,6 +80,7 @@ def _paths(label: str):
     z.label = g
     yield "group title", draw(z + 1, group="neuron")
     yield "collapsed group", draw(z + 1, group="neuron", collapse=True)
+    yield "draw title", draw(x * 3, title=label.replace("\n", " "))
     yield "number format fill", draw(Value(1.0, label="n") * 2, number_format="<>12")
 
 
@@ -105,3 +106,5 @@ def test_hostile_activation_name_in_network_titles(program, label):
             n.activation = label
     text = shown(nn.draw_network(model).svg(program))
     assert squash(visible(label)) in squash(text)
+    title = label.replace("\n", " ")
+    assert squash(visible(title)) in squash(shown(nn.draw_network(model, title=title).svg(program)))
