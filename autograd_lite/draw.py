@@ -14,7 +14,11 @@ imported by `draw()` itself, so ``import autograd_lite`` does not pay for it.
 
 Nodes whose `Label` names their groups (`nn` labels every neuron's and layer's nodes so):
 ``group="neuron"`` or ``group="layer"`` boxes each neuron's or layer's nodes in a cluster,
-and ``collapse=True`` draws each such group as a single node. A graph of more than ``max_nodes``
+and ``collapse=True`` draws each such group as a single node. Groups are drawn in the order of
+their `Group.key` (neuron 1 of a layer on top), and every node's out-edges in the order of their
+heads' keys and `Label.index` (the engine never reads label text); when collapsed, each dense
+block of edges (m sources each feeding the same n groups, as a layer feeds the next) is drawn
+through one small "m × n, all pairs" node. A graph of more than ``max_nodes``
 Values (500 by default) raises `DiagramTooLarge` instead of producing an unreadable picture; the
 message suggests the grouped view.
 """
@@ -107,7 +111,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
          states: Mapping[Value, str] | None = None, names: Mapping[Value, str] | None = None,
          group: str | None = None, collapse: bool = False, small_constants: bool = True,
          formulas: bool = True, title: str | None = None, max_nodes: int | None = 500) -> Diagram:
-    """The diagram of the graph `root` depends on.
+    """The diagram of the graph `root` depends on (rendered with `Diagram.svg`, ``.render(path,
+    dpi=..., timeout=...)``; every label and name shown as its text, see `autograd_lite.escape`).
 
     - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
     - ``number_format``: a format spec for data, grad and constants (the default ".4g" gives 2, 0.25,
