@@ -207,13 +207,14 @@ class Value:
         """
         backpropagate(self, grad if type(grad) is float else real(grad, "backward(grad=...)"))
 
-    def backward_steps(self, grad: float = 1.0, **options: Any) -> BackwardStepper:
+    def backward_steps(self, grad: float = 1.0, *, fresh: bool = False, **options: Any) -> BackwardStepper:
         """A backward pass from this node to step through one node at a time (`BackwardStepper`,
         which takes the ``options``): ``s = loss.backward_steps(); print(s.step())`` shows one
-        node's chain-rule update with its numbers."""
+        node's chain-rule update with its numbers. ``fresh=True`` zeroes every grad first (leaves
+        otherwise accumulate onto an earlier backward's, as in PyTorch)."""
         from .stepper import BackwardStepper  # a teaching tool built on the engine, not part of it
 
-        return BackwardStepper(self, grad, **options)
+        return BackwardStepper(self, grad, fresh=fresh, **options)
 
 
 class Const(Value):
