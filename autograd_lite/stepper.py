@@ -222,3 +222,11 @@ class BackwardStepper:
         if len(shown) > TABLE_ROWS:
             table.append(f"  ... {len(shown) - TABLE_ROWS} more nodes")
         return "\n".join([head, *table])
+
+    def walkthrough(self, **options):
+        """This pass as an interactive page (`autograd_lite.walkthrough`: ``.save(path)``, or show it in
+        Jupyter); ``options`` go to ``walkthrough``. It records its own pass: this stepper is left as it is."""
+        from .walkthrough import walkthrough
+
+        options.setdefault("number_format", self.number_format)
+        return walkthrough(self.root, **options)
