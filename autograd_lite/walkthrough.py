@@ -308,7 +308,7 @@ def _network_svg(record: dict[str, Any]) -> str | None:
     for k in keys:
         rows.setdefault(k[0], []).append(k)
     tallest = max(len(r) for r in rows.values())
-    dx, dy, r = 190, 44, 14
+    dx, dy, r = 190, 36, 13
     width, height = 60 + dx * (len(layers) - 1) + 150, 50 + dy * tallest
     pos = {}
     for l, ks in rows.items():
