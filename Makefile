@@ -16,6 +16,7 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/python demos/moons.py
+	$(BIN)/python demos/walkthrough.py
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check .

@@ -8,10 +8,12 @@ grads are ``backward()``'s. The graph is left as it was found. User text reaches
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -250,3 +252,19 @@ def test_labels_of_a_model_give_the_textbook_names():
     assert z["grad_name"] == "delta[1]_1" and z["groups"]["neuron"] == [[1, 1], "neuron [1]_1"]
     assert any(line.startswith("  delta[1]_1 = dL/dz[1]_1") for s in r["backward"] for line in s["lines"])
     assert isinstance(Label("q"), str) and not math.isnan(float(r["nodes"][r["root"]]["grad"][0]))
+
+
+def test_the_demo_writes_both_pages(tmp_path, monkeypatch, capsys):
+    demos = Path(__file__).parent.parent / "demos"
+    monkeypatch.syspath_prepend(str(demos))
+    spec = importlib.util.spec_from_file_location("demo_walkthrough", demos / "walkthrough.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    neuron_page, moons_page = demo.main(["--out", str(tmp_path)])
+    assert [neuron_page.name, moons_page.name] == ["neuron_walkthrough.html", "moons_walkthrough.html"]
+    assert "by neuron" in capsys.readouterr().out
+    page = moons_page.read_text(encoding="utf-8")
+    assert page.count('class="wt-neuron"') == 35 and '<option value="layer">per layer</option>' in page
+    assert "o = tanh(x1*w1 + x2*w2 + b)" in neuron_page.read_text(encoding="utf-8")
+    makefile = (demos.parent / "Makefile").read_text()
+    assert "demos/walkthrough.py" in makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
