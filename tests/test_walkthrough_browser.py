@@ -42,8 +42,9 @@ def browser():
 class Page:
     """A page with every request and error written down: the tests end by asking for none."""
 
-    def __init__(self, browser, path: Path, viewport=(1200, 800)) -> None:
-        self.page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    def __init__(self, browser, path: Path, viewport=(1200, 800), reduced_motion="no-preference") -> None:
+        self.page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]},
+                                     reduced_motion=reduced_motion)
         self.left: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -201,6 +202,29 @@ def test_play_runs_to_the_end_and_stops(browser, tmp_path):
     page.check_clean()
 
 
+def test_reduced_motion_is_honoured(browser, tmp_path):
+    path = walkthrough(neuron()).save(tmp_path / "w.html")
+    durations = {}
+    for motion in ("reduce", "no-preference"):
+        page = Page(browser, path, reduced_motion=motion).open()
+        page.click("step")
+        durations[motion] = page.page.evaluate("""P => getComputedStyle(
+            document.querySelector('#' + P + '-graph g.node polygon')).transitionDuration""", page.prefix())
+        page.check_clean()
+    assert durations == {"reduce": "0s", "no-preference": "0.25s, 0.25s"}
+
+
+def test_a_graph_of_one_leaf_has_nothing_to_step(browser, tmp_path):
+    page = Page(browser, walkthrough(Value(2.0, label="x")).save(tmp_path / "leaf.html")).open()
+    now = page.shown()
+    assert (now["phase"], now["count"], now["rows"]) == ("Start", "step 0 of 0", [["x", "2", "–", "given"]])
+    page.page.keyboard.press("ArrowRight")
+    page.page.keyboard.press(" ")
+    assert page.shown() == now
+    assert page.page.is_disabled(f"#{page.prefix()}-play")
+    page.check_clean()
+
+
 def test_hostile_labels_stay_text(browser, tmp_path):
     a = Value(1.5, label=HOSTILE)
     b = Value(2.0, label='"]; x [')
@@ -320,7 +344,7 @@ def test_screenshots(browser, tmp_path):
     shots = {"walkthrough_neuron.png": (walkthrough(neuron()), "#step=8", (1000, 640)),
              "walkthrough_moons.png": (walkthrough(loss, granularity="neuron"), "#step=46", (960, 640))}
     for name, (w, fragment, size) in shots.items():
-        page = Page(browser, w.save(tmp_path / (name + ".html")), viewport=size).open(fragment)
+        page = Page(browser, w.save(tmp_path / (name + ".html")), viewport=size, reduced_motion="reduce").open(fragment)
         # the network view, when there is one, just below the player's sticky head
         page.page.evaluate("""P => { const view = document.getElementById(P + '-nh'); if (!view) return;
             const head = document.querySelector('#' + P + ' .wt-head').getBoundingClientRect().bottom;

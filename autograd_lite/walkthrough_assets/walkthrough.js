@@ -37,8 +37,6 @@
   var svgNodes = {}, svgOps = {}, svgEdges = {};
   var graph = $("graph").querySelector("svg");
   if (graph) {
-    graph.removeAttribute("width");
-    graph.removeAttribute("height");
     Array.prototype.forEach.call(graph.querySelectorAll("g.node"), function (g) {
       var t = g.querySelector("title");
       var m = t && /^n(\d+)(_op)?$/.exec(t.textContent);
@@ -161,6 +159,7 @@
     scrub.setAttribute("aria-valuetext", "step " + k + " of " + n);
     $("back").disabled = $("home").disabled = k === 0;
     $("step").disabled = $("end").disabled = k === n;
+    $("play").disabled = n === 0;
     renderSteps(S);
     renderValues(S);
     renderGraph(S);
