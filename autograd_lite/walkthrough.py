@@ -75,7 +75,7 @@ def walkthrough(root: Value, *, max_steps: int | None = 200, granularity: str | 
     if title is not None and not isinstance(title, str):
         raise TypeError(f"walkthrough(title=...) takes a str, got {type(title).__name__}")
 
-    order = topological_order(root)
+    order = topological_order(root)  # before the stepper: starting the pass changes grads
     saved = [(n, n.grad) for n in order]
     try:
         if fresh:
@@ -94,7 +94,8 @@ def walkthrough(root: Value, *, max_steps: int | None = 200, granularity: str | 
     record["graph_note"] = svg_note
     record["start_sentence"] = (f"Start: the leaves are given; step forward to compute the graph, "
                                 f"then backward to find every gradient of {stepper.names[root]}.")
-    return Walkthrough(record, svg, _network_svg(record))
+    record["network"], network_svg = _network_view(record)
+    return Walkthrough(record, svg, network_svg)
 
 
 class _Recorder:
@@ -131,7 +132,7 @@ class _Recorder:
         for i, n in enumerate(self.nodes):
             label = n.label if isinstance(n.label, Label) else Label(n.label or "")
             nodes.append({
-                "name": names[n], "op": n.op, "symbol": n.operation.symbol if n.operation else "",
+                "name": names[n], "op": n.op,
                 "leaf": n.is_leaf, "const": n.is_constant, "role": role(n),
                 "grad_name": label.grad_name or f"d{root_name}/d{names[n]}",
                 "index": list(label.index),
@@ -261,10 +262,13 @@ def _clean_svg(svg: str) -> str:
     return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
 
 
-def _network_svg(record: dict[str, Any]) -> str | None:
-    """A network view (layers as columns, neurons as circles) of a graph whose nodes name their
-    neurons; None for other graphs. The page's script fills in a and delta; the ids it uses are
-    ``{P}-nn<k>``, where {P} is replaced by the page's prefix."""
+def _network_view(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """The network view of a graph whose nodes name their neurons (layers as columns, neurons as
+    circles): its layout for the page's script and its SVG; (None, None) for other graphs.
+
+    The script fills in a and delta, finding neuron k by its ``data-neuron="k"``. A neuron's a is
+    its "a" node (its "z" node when linear); an input is a neuron of layer 0 whose a is the input.
+    """
     nodes = record["nodes"]
     neurons: dict[tuple, dict] = {}
     for i, n in enumerate(nodes):
@@ -277,11 +281,12 @@ def _network_svg(record: dict[str, Any]) -> str | None:
             continue
         entry = neurons.setdefault(key, {"key": list(key), "title": title, "nodes": [], "z": None, "a": None})
         entry["nodes"].append(i)
-        if n["role"] == "z":
-            entry["z"] = i
-        entry["a"] = i if n["role"] in ("a", "input") or entry["a"] is None else entry["a"]
+        entry["z" if n["role"] == "z" else "a"] = i
+    for entry in neurons.values():
+        if entry["a"] is None:  # a linear neuron: a is z
+            entry["a"] = entry["z"]
     if not any(k[0] > 0 for k in neurons):
-        return None
+        return None, None
     keys = sorted(neurons)
     number = {k: i for i, k in enumerate(keys)}
     of_node = {}
@@ -317,7 +322,7 @@ def _network_svg(record: dict[str, Any]) -> str | None:
             pos[number[k]] = (40 + dx * column[l], top + dy * j + dy / 2)
     e = html.escape
     out = [f'<svg class="wt-net" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-           'role="img" aria-label="network view: layers as columns, neurons as circles">']
+           'role="group" aria-label="network view: layers as columns, neurons as circles">']
     for l, ks in rows.items():
         title = nodes[neurons[ks[0]]["nodes"][0]]["groups"].get("layer", [None, f"layer {l}"])[1]
         out.append(f'<text class="wt-net-layer" x="{40 + dx * column[l]}" y="20">{e(title)}</text>')
@@ -330,17 +335,15 @@ def _network_svg(record: dict[str, Any]) -> str | None:
         x, y = pos[i]
         n = neurons[k]
         label = str(k[1])
-        out.append(f'<g class="wt-neuron" id="{{P}}-nn{i}" data-neuron="{i}" tabindex="0" role="button" '
+        out.append(f'<g class="wt-neuron" data-neuron="{i}" tabindex="0" role="button" '
                    f'aria-label="{e(n["title"])}"><circle cx="{x}" cy="{y}" r="{r}"/>'
                    f'<text class="wt-net-j" x="{x}" y="{y + 4}">{e(label)}</text>'
                    f'<text class="wt-net-a" x="{x + r + 4}" y="{y - 2}"></text>'
                    f'<text class="wt-net-d" x="{x + r + 4}" y="{y + 11}"></text></g>')
     out.append("</svg>")
-    record["network"] = {"neurons": [{"title": neurons[k]["title"], "key": neurons[k]["key"], "z": neurons[k]["z"],
-                                      "a": neurons[k]["a"], "nodes": neurons[k]["nodes"]} for k in keys],
-                         "of_node": {str(i): q for i, q in of_node.items()},
-                         "edges": edges}
-    return "".join(out)
+    layout = {"neurons": [neurons[k] for k in keys], "of_node": {str(i): q for i, q in of_node.items()},
+              "edges": edges}
+    return layout, "".join(out)
 
 
 def script_json(data: Any) -> str:
@@ -441,7 +444,7 @@ def _page(w: Walkthrough, prefix: str, standalone: bool) -> str:
         network = (f'<section class="wt-view" aria-labelledby="{P}-nh"><h3 id="{P}-nh">Network</h3>'
                    f'<p class="wt-hint">a[l]_j fills in on the forward pass, delta[l]_j = dL/dz[l]_j on the '
                    f'backward pass. Click a neuron to find it in the graph.</p>'
-                   f'{w.network_svg.replace("{P}", P)}</section>')
+                   f'{w.network_svg}</section>')
     message = f'<p class="wt-message" role="note">{e(r["message"])}</p>' if r["message"] else ""
     body = f"""<div class="wt" id="{P}" tabindex="-1">
 <style>{_asset("walkthrough.css").replace("#WT", "#" + P)}</style>

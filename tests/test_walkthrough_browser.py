@@ -307,18 +307,18 @@ def test_selecting_a_neuron_in_one_view_finds_it_in_the_other(browser, tmp_path)
     P = page.prefix()
     neurons = w.record["network"]["neurons"]
     q = next(i for i, n in enumerate(neurons) if n["title"] == "neuron [1]_2")
-    page.page.click(f"#{P}-nn{q}")
+    page.page.click(f"#{P} [data-neuron='{q}']")
     selected = page.page.evaluate("""P => Array.from(document.querySelectorAll('#' + P + '-graph g.node.wt-selected'),
         g => g.querySelector('text').textContent)""", P)
     assert sorted(selected) == ["a[1]_2", "b[1]_2", "w[1]_21", "w[1]_22", "z[1]_2"]
     assert "neuron [1]_2" in page.page.text_content(f"#{P}-selected")
-    page.page.click(f"#{P}-nn{q}")  # again: unselected
+    page.page.click(f"#{P} [data-neuron='{q}']")  # again: unselected
     assert page.page.locator(f"#{P}-graph g.node.wt-selected").count() == 0
     # and from the graph: a node of output neuron [2]_1 selects that neuron in the network
     node = next(i for i, n in enumerate(w.record["nodes"]) if n["name"] == "w[2]_11")
     page.page.click(f"#{P}-graph g.node[data-node='{node}']")
     out = next(i for i, n in enumerate(neurons) if n["title"] == "neuron [2]_1")
-    assert "wt-selected" in page.page.get_attribute(f"#{P}-nn{out}", "class")
+    assert "wt-selected" in page.page.get_attribute(f"#{P} [data-neuron='{out}']", "class")
     page.check_clean()
 
 

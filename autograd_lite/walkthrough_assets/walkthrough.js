@@ -98,7 +98,7 @@
   // ---- the network view ----
   var net = R.network || null, netNeurons = {}, netEdges = [], nodesOfNeuron = {};
   if (net) {
-    net.neurons.forEach(function (n, q) { netNeurons[q] = root.querySelector("#" + P + "-nn" + q); });
+    net.neurons.forEach(function (n, q) { netNeurons[q] = root.querySelector('[data-neuron="' + q + '"]'); });
     netEdges = Array.prototype.slice.call(root.querySelectorAll("line.wt-net-edge"));
     Object.keys(net.of_node).forEach(function (i) {
       var q = net.of_node[i];
