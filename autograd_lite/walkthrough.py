@@ -287,6 +287,13 @@ def _network_view(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | 
             entry["a"] = entry["z"]
     if not any(k[0] > 0 for k in neurons):
         return None, None
+    root = record["root"]
+    in_neuron = {i for entry in neurons.values() for i in entry["nodes"]}
+    if root not in in_neuron:  # the loss: one more column, holding the nodes after the network
+        last = max(k[0] for k in neurons)
+        after = [i for i, n in enumerate(nodes) if not n["leaf"] and i not in in_neuron and "neuron" not in n["groups"]]
+        neurons[(last + 1, 1)] = {"key": [last + 1, 1], "title": f"the loss {nodes[root]['name']}", "nodes": after,
+                                  "z": None, "a": root, "loss": True}
     keys = sorted(neurons)
     number = {k: i for i, k in enumerate(keys)}
     of_node = {}
@@ -300,6 +307,9 @@ def _network_view(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | 
             of_node.setdefault(i, number[tuple(neuron[0])])
     edges = []
     for k in keys:
+        if neurons[k].get("loss"):
+            edges += [(number[q], number[k]) for q in keys if q[0] == k[0] - 1]
+            continue
         z = neurons[k]["z"]
         if z is None:
             continue
@@ -324,7 +334,9 @@ def _network_view(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | 
     out = [f'<svg class="wt-net" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
            'role="group" aria-label="network view: layers as columns, neurons as circles">']
     for l, ks in rows.items():
-        title = nodes[neurons[ks[0]]["nodes"][0]]["groups"].get("layer", [None, f"layer {l}"])[1]
+        first = neurons[ks[0]]
+        layer = nodes[first["nodes"][0]]["groups"].get("layer") if first["nodes"] else None
+        title = "loss" if first.get("loss") else layer[1] if layer else f"layer {l}"
         out.append(f'<text class="wt-net-layer" x="{40 + dx * column[l]}" y="20">{e(title)}</text>')
     for a, b in edges:
         (x1, y1), (x2, y2) = pos[a], pos[b]
@@ -334,7 +346,7 @@ def _network_view(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | 
         i = number[k]
         x, y = pos[i]
         n = neurons[k]
-        label = str(k[1])
+        label = nodes[n["a"]]["name"] if n.get("loss") else str(k[1])
         out.append(f'<g class="wt-neuron" data-neuron="{i}" tabindex="0" role="button" '
                    f'aria-label="{e(n["title"])}"><circle cx="{x}" cy="{y}" r="{r}"/>'
                    f'<text class="wt-net-j" x="{x}" y="{y + 4}">{e(label)}</text>'

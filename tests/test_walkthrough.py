@@ -216,9 +216,11 @@ def test_a_network_is_stepped_by_neuron_and_layer():
     layers = [m["title"] for m in r["moments"]["layer"] if m["phase"] == "backward"]
     assert layers[-3:] == ["layer 3", "layer 2", "layer 1"]
     net = r["network"]
-    assert len(net["neurons"]) == 2 + 16 + 16 + 1
-    assert len(net["edges"]) == 2 * 16 + 16 * 16 + 16
-    assert w.network_svg.count('class="wt-neuron"') == 35
+    assert len(net["neurons"]) == 2 + 16 + 16 + 1 + 1  # and the loss, after the network
+    assert len(net["edges"]) == 2 * 16 + 16 * 16 + 16 + 1
+    assert w.network_svg.count('class="wt-neuron"') == 36
+    loss_column = net["neurons"][-1]
+    assert loss_column["a"] == r["root"] and {nodes[i]["name"] for i in loss_column["nodes"]} == {"v1", "v2", "L"}
     with pytest.raises(ValueError, match=r"must be one of \['neuron', 'layer'\] \(the backward pass has 68 steps"):
         walkthrough(loss, max_steps=20, granularity="node")
 
@@ -264,7 +266,7 @@ def test_the_demo_writes_both_pages(tmp_path, monkeypatch, capsys):
     assert [neuron_page.name, moons_page.name] == ["neuron_walkthrough.html", "moons_walkthrough.html"]
     assert "by neuron" in capsys.readouterr().out
     page = moons_page.read_text(encoding="utf-8")
-    assert page.count('class="wt-neuron"') == 35 and '<option value="layer">per layer</option>' in page
+    assert page.count('class="wt-neuron"') == 36 and '<option value="layer">per layer</option>' in page
     assert "o = tanh(x1*w1 + x2*w2 + b)" in neuron_page.read_text(encoding="utf-8")
     makefile = (demos.parent / "Makefile").read_text()
     assert "demos/walkthrough.py" in makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]

@@ -280,7 +280,7 @@ def test_a_network_by_neuron_and_by_layer(browser, tmp_path):
     net = page.shown()["net"]
     for q, unit in enumerate(r["network"]["neurons"]):
         j, a, d = net[3 * q:3 * q + 3]
-        assert a == "a " + r["nodes"][unit["a"]]["data"][1]
+        assert a == ("L " if unit.get("loss") else "a ") + r["nodes"][unit["a"]]["data"][1]
         assert d == ("δ " + r["nodes"][unit["z"]]["grad"][1] + " ✓" if unit["z"] is not None else "")
     # switching to layers keeps the place in the pass
     page.page.select_option(f"#{P}-gran", "layer")

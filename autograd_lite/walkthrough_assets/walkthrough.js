@@ -281,12 +281,13 @@
       if (any(S.cur)) { c.push("wt-current"); }
       if (any(S.operands)) { c.push("wt-operand"); }
       var deltaShown = z !== null && S.b > 0 && (S.finished || nodes[z].final_at <= S.b);
-      if (deltaShown) { c.push("wt-final"); } else if (nodes[a].forward <= S.pos) { c.push("wt-computed"); }
+      if (deltaShown || (n.loss && S.b > 0)) { c.push("wt-final"); } else if (nodes[a].forward <= S.pos) { c.push("wt-computed"); }
       else { c.push("wt-pending"); }
       if (selected && selected.neuron === q) { c.push("wt-selected"); }
       setClasses(g, "wt-neuron", c);
       var texts = g.querySelectorAll("text");
-      texts[1].textContent = nodes[a].forward <= S.pos ? "a " + num(nodes[a].data) : "a ?";
+      var called = n.loss ? nodes[a].name : "a";
+      texts[1].textContent = called + " " + (nodes[a].forward <= S.pos ? num(nodes[a].data) : "?");
       texts[2].textContent = deltaShown ? "δ " + num(S.grads[z]) + " ✓" : "";
     });
     netEdges.forEach(function (line) {
