@@ -225,7 +225,8 @@ class BackwardStepper:
 
     def walkthrough(self, **options):
         """This pass as an interactive page (`autograd_lite.walkthrough`: ``.save(path)``, or show it in
-        Jupyter); ``options`` go to ``walkthrough``. It records its own pass: this stepper is left as it is."""
+        Jupyter); ``options`` go to ``walkthrough`` (e.g. ``grad=`` when this pass was seeded with
+        another dL/droot than 1). It records its own pass: this stepper is left as it is."""
         from .walkthrough import walkthrough
 
         options.setdefault("number_format", self.number_format)

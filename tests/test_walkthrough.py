@@ -87,6 +87,16 @@ def test_the_record_is_the_engine_s_pass(make):
     assert [n["grad"][0] for n in r["nodes"]] == [repr(g) for g in fresh_backward(root)]
 
 
+def test_the_seed_is_dL_droot():
+    root = shared()
+    r = walkthrough(root, grad=-2.5).record
+    for n in topological_order(root):
+        n.grad = 0.0
+    root.backward(-2.5)
+    assert [n["grad"][0] for n in r["nodes"]] == [repr(g) for g in grads(root)]
+    assert r["backward"][0]["grad"][0] == "-2.5"
+
+
 def test_a_repeated_operand_adds_up_in_turn():
     x = Value(3.0, label="x")
     y = x * x
