@@ -163,6 +163,10 @@ def test_every_way_to_a_moment_shows_the_record(browser, tmp_path, make):
     page.page.keyboard.press("Home")
     page.page.keyboard.press("ArrowRight")
     assert page.shown() == seen[1]
+    page.page.focus(f"#{page.prefix()}-transcript summary")
+    page.page.keyboard.press(" ")  # opens the transcript, and does not play
+    assert page.page.get_attribute(f"#{page.prefix()}-play", "aria-pressed") == "false"
+    assert page.page.get_attribute(f"#{page.prefix()}-transcript", "open") is not None
     for k in (n // 2, 2, n, 0, 3):  # the scrubber
         page.page.fill(f"#{page.prefix()}-scrub", str(k))
         assert page.shown() == seen[k] | {"hash": f"#step={k}"}

@@ -383,7 +383,8 @@
     if (e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) { return; }
     var tag = e.target && e.target.tagName ? e.target.tagName.toLowerCase() : "";
     if (tag === "input" || tag === "select" || tag === "textarea") { return; }
-    if (tag === "button" && (e.key === " " || e.key === "Enter")) { return; }
+    // a focused button or the transcript's summary acts on Space and Enter itself
+    if ((tag === "button" || tag === "summary") && (e.key === " " || e.key === "Enter")) { return; }
     var actions = {
       ArrowRight: function () { stop(); go(k + 1); }, ArrowLeft: function () { stop(); go(k - 1); },
       Home: function () { stop(); go(0); }, End: function () { stop(); go(moments().length); }, " ": play
