@@ -296,6 +296,10 @@ def test_a_network_by_neuron_and_by_layer(browser, tmp_path):
         check_moment(page, r, "layer", k)
     page.open("#step=2&by=neuron")
     check_moment(page, r, "neuron", 2)
+    current = [t for t in page.shown()["net"] if t.startswith("▶")]  # the current neuron is marked as such
+    title = r["moments"]["neuron"][1]["title"]
+    q = next(i for i, unit in enumerate(r["network"]["neurons"]) if unit["title"] == title)
+    assert current == ["▶ a " + r["nodes"][r["network"]["neurons"][q]["a"]]["data"][1]]
     page.check_clean()
 
 

@@ -286,7 +286,7 @@
       if (selected && selected.neuron === q) { c.push("wt-selected"); }
       setClasses(g, "wt-neuron", c);
       var texts = g.querySelectorAll("text");
-      var called = n.loss ? nodes[a].name : "a";
+      var called = (any(S.cur) ? "▶ " : "") + (n.loss ? nodes[a].name : "a");
       texts[1].textContent = called + " " + (nodes[a].forward <= S.pos ? num(nodes[a].data) : "?");
       texts[2].textContent = deltaShown ? "δ " + num(S.grads[z]) + " ✓" : "";
     });
