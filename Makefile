@@ -22,6 +22,7 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed-demo ## train on two moons; pictures to demo-output/ (then: .venv/bin/python demos/NAME.py)
 	$(BIN)/python demos/moons.py
+	$(BIN)/python demos/walkthrough.py
 
 test: $(VENV)/.installed-test ## ruff and the test suite
 	$(BIN)/python -m ruff check .

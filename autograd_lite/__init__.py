@@ -11,6 +11,7 @@ from .render import RenderError
 from .replay import Replay, ReplayError, compile
 from .stepper import BackwardStepper, Step, zero_grad
 from .value import Const, Value, logsumexp, weighted_sum
+from .walkthrough import Walkthrough, walkthrough
 
 __all__ = [
     "OPS",
@@ -28,6 +29,7 @@ __all__ = [
     "ReplayError",
     "Step",
     "Value",
+    "Walkthrough",
     "chain_rule_step",
     "compile",
     "detect_anomaly",
@@ -39,6 +41,7 @@ __all__ = [
     "logsumexp",
     "no_grad",
     "topological_order",
+    "walkthrough",
     "weighted_sum",
     "zero_grad",
 ]

@@ -25,6 +25,7 @@ Graphviz drops a record field's leading spaces even escaped, so they become no-b
 from __future__ import annotations
 
 import html
+import json
 import re
 
 _INVISIBLE = re.compile(r"[^ \w]")  # candidates only; `visible` keeps the printable ones
@@ -96,3 +97,18 @@ def html_text(s: str) -> str:
     '&lt;a href=&quot;x&quot;&gt;&amp;amp;'
     """
     return html.escape(visible(s), quote=True)
+
+
+def html_lines(text: str) -> str:
+    """Several lines of text for an HTML ``<pre>``: each line as `html_text`, the line breaks kept."""
+    return "\n".join(html_text(line) for line in text.split("\n"))
+
+
+def script_json(data: object) -> str:
+    """`data` as JSON that is safe inside an HTML ``<script>`` element: ``<``, ``>`` and ``&`` (so no
+    ``</script>`` or ``<!--``) and U+2028/U+2029 are written as \\u escapes. Floats that JSON cannot
+    hold (nan, inf) are refused: write them as strings."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for c in "<>&\u2028\u2029":
+        text = text.replace(c, f"\\u{ord(c):04x}")
+    return text

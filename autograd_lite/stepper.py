@@ -31,7 +31,6 @@ beside the step's text; in a script, ``print(s.step())``.
 
 from __future__ import annotations
 
-import html
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -39,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from . import floatmath
 from .anomaly import check_backward
 from .backward import chain_rule_step, local_gradients, start_backward_pass, topological_order
+from .escape import html_lines, html_text
 from .modes import modes
 from .naming import grad_name, node_names, number_formatter
 from .value import Value, real
@@ -88,7 +88,7 @@ class Step:
 
     def _repr_html_(self) -> str:
         stepper = self.stepper() if self.stepper is not None else None
-        return stepper._html(self.text) if stepper is not None else f"<pre>{html.escape(self.text)}</pre>"
+        return stepper._html(self.text) if stepper is not None else f"<pre>{html_lines(self.text)}</pre>"
 
 
 class Steps(tuple):
@@ -293,10 +293,10 @@ class BackwardStepper:
             svg = self.draw().svg()
             picture = svg[svg.find("<svg"):]  # inline: without the XML prolog and DOCTYPE
         except (DiagramTooLarge, RenderError) as e:
-            picture = f"<p>(no graph: {html.escape(str(e))})</p>"
+            picture = f"<p>(no graph: {html_text(str(e))})</p>"
         return ('<div style="display:flex; flex-wrap:wrap; align-items:flex-start; gap:1em">'
                 f'<div style="max-width:100%; overflow:auto">{picture}</div>'
-                f'<pre style="margin:0">{html.escape(self._progress())}\n\n{html.escape(text)}</pre></div>')
+                f'<pre style="margin:0">{html_lines(self._progress())}\n\n{html_lines(text)}</pre></div>')
 
     def _repr_html_(self) -> str:
         return self._html(self.steps[-1].text if self.steps else "")
@@ -321,3 +321,12 @@ class BackwardStepper:
         if len(shown) > TABLE_ROWS:
             table.append(f"  ... {len(shown) - TABLE_ROWS} more nodes")
         return "\n".join([head, *table])
+
+    def walkthrough(self, **options):
+        """This pass as an interactive page (`autograd_lite.walkthrough`: ``.save(path)``, or show it in
+        Jupyter); ``options`` go to ``walkthrough`` (e.g. ``grad=`` when this pass was seeded with
+        another dL/droot than 1). It records its own pass: this stepper is left as it is."""
+        from .walkthrough import walkthrough
+
+        options.setdefault("number_format", self.number_format)
+        return walkthrough(self.root, **options)
