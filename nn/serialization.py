@@ -14,6 +14,7 @@ import os
 import tempfile
 from typing import Any
 
+from . import architecture
 from .layers import MLP, Layer
 
 FORMAT = "autograd_lite.nn.MLP"
@@ -36,9 +37,8 @@ def _document(model: MLP) -> dict[str, Any]:
 
 def save(model: MLP, path: str | os.PathLike) -> None:
     """Write `model` to `path` atomically (temp file in the same directory + os.replace)."""
-    if not isinstance(model, MLP):
-        raise TypeError(f"save() writes an nn.MLP, got {type(model).__name__}")
-    doc = _document(model)
+    # A plain MLP keeps its own format; other networks are saved by "type" (nn.architecture).
+    doc = _document(model) if isinstance(model, MLP) else architecture.document(model)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
     try:
@@ -87,6 +87,8 @@ def load(path: str | os.PathLike, into: MLP | None = None) -> MLP:
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f, parse_constant=_reject_constant)
+        if isinstance(doc, dict) and doc.get("format") == architecture.FORMAT:
+            return architecture.from_document(doc, into)
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError(f"not a saved nn.MLP (no \"format\": \"{FORMAT}\")")
         if doc.get("version") != VERSION:
