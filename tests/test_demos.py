@@ -135,7 +135,8 @@ def test_gradients(tmp_path, monkeypatch, capsys):
     result = demo.main(["--out", str(tmp_path), "--depth", "3", "--steps", "3", "--samples", "6"])
     out = capsys.readouterr().out
     assert len(result["deltas"]["sigmoid"]) == 4 and len(result["optimisers"]) == 4
-    assert all(len(norms) == 3 for norms, _, _ in result["exploding"].values())
+    assert len(result["deltas"]["sigmoid + residual"]) == 4 and len(result["exploding"]) == 3
+    assert all(len(norms) == len(weights) == 3 for norms, _, _, weights in result["exploding"].values())
     assert "Adam (lr 0.01)" in out
     check_png(tmp_path / "gradients.png")
 
@@ -149,6 +150,8 @@ def test_the_vanishing_gradients_claim(monkeypatch):
     ratio = {act: (lambda d: d[0] / d[-1])(demo.mean_abs_delta(nn.MLP(2, [8] * 8 + [1], activation=act, seed=0), X, y))
              for act in ("sigmoid", "relu")}
     assert ratio["sigmoid"] < 1e-3 < ratio["relu"]
+    residual = demo.mean_abs_delta(demo.residual_net(8, "sigmoid", seed=0), X, y)
+    assert len(residual) == 9 and residual[0] / residual[-1] > 1e-2  # the skip connections carry delta back
 
 
 @pytest.mark.parametrize("engine", ["batched", "scalar"])
