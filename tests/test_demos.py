@@ -12,7 +12,7 @@ import pytest
 from autograd_lite.render import find_program
 
 DEMOS = Path(__file__).parent.parent / "demos"
-NAMES = ["moons", "trace_graph", "step_backward", "equations", "gradients", "digits"]
+NAMES = ["moons", "trace_graph", "step_backward", "equations", "gradients", "digits", "sequence"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 needs_dot = pytest.mark.skipif(find_program() is None, reason="no dot program to render diagrams")
@@ -171,3 +171,20 @@ def test_digits_without_sklearn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(SystemExit, match=r"pip install -e \.\[digits\]"):
         load("digits", monkeypatch).main(["--no-progress"])
+
+
+def test_sequence(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("numpy")  # the batched engine
+    monkeypatch.setattr("builtins.input", lambda *a: pytest.fail("paused without a terminal"))
+    result = load("sequence", monkeypatch).main(["--out", str(tmp_path), "--epochs", "4", "--samples", "64",
+                                                 "--hidden", "4", "--step", "--no-progress"])
+    out = capsys.readouterr().out
+    assert result["history"].loss[-1] < result["history"].loss[0]
+    assert result["before"][0] < 1e-2 * result["before"][-1]  # the gradient through time vanishes
+    stepper = result["stepper"]
+    assert stepper.done and out.count("  dL/dW_hh[1,2] += ") == 3  # one += per time step
+    by_graph, by_hand = (float(line.rsplit(" = ", 1)[1]) for line in out.splitlines()
+                         if line.startswith(("W_hh[1,2] is one leaf", "backpropagation through time by hand")))
+    assert by_graph == by_hand
+    check_png(tmp_path / "sequence.png")
