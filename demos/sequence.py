@@ -19,7 +19,9 @@ relative to its value at t = T: after training the last step's error, and every 
 
 ``--step`` walks the backward pass through time of a small RNN(1, 2) on 3 steps with the stepper,
 one chain-rule step at a time: the shared weight W_hh[j,k] receives one ``+=`` per time step, and
-the running sum is spelled out. Writes DIR/sequence.png: the loss per epoch and |dL/dh_t| against t.
+the running sum is spelled out. Writes DIR/sequence.png (the loss per epoch and |dL/dh_t| against t)
+and DIR/rnn_graph.svg: that small RNN's graph after backward, one box per time step
+(``draw(loss, group="time step")``), the shared weights outside every box.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 from common import output_dir, pyplot
 
 import nn
-from autograd_lite import BackwardStepper, Value, weighted_sum
+from autograd_lite import BackwardStepper, Value, draw, weighted_sum
 from autograd_lite.naming import Group, Label
 
 T_TRAIN = 8  # steps per training sequence
@@ -89,13 +91,19 @@ def gradient_through_time(model: Echo, X: list, Y: list) -> list[float]:
     return totals
 
 
+def small_rnn() -> tuple[Echo, list[list[float]], Value, Value]:
+    """RNN(1, 2) + readout on 3 steps: (model, inputs, yhat_3, L = (yhat_3 - y_3)^2), small enough to read."""
+    model = Echo(2, seed=3)
+    xs = [[0.5], [-0.8], [0.3]]
+    yhat = model(xs)[-1]
+    loss = nn.mse([yhat], [xs[0][0]])  # the echo of x_1 (d = 2)
+    loss.label = "L"
+    return model, xs, yhat, loss
+
+
 def step_through_time(pause: bool) -> BackwardStepper:
     """The backward pass of a small RNN's last-step loss, one chain-rule step at a time."""
-    model = Echo(2, seed=3)
-    xs, ys = [[0.5], [-0.8], [0.3]], [0.0, 0.0, 0.5]
-    yhat = model(xs)[-1]
-    loss = nn.mse([yhat], [ys[-1]])
-    loss.label = "L"
+    model, xs, yhat, loss = small_rnn()
     stepper = loss.backward_steps()
     print(f"The backward pass through time of RNN(1, 2) + readout on {len(xs)} steps, L = (yhat[3] - y_3)^2: "
           f"{stepper.total} chain-rule steps, from L back to t = 1.\n")
@@ -175,6 +183,9 @@ def main(argv: list[str] | None = None) -> dict:
     fig.savefig(path)
     plt.close(fig)
     print("\nwrote", path)
+    loss = small_rnn()[3]
+    loss.backward()
+    print("wrote", draw(loss, group="time step", number_format=".3f").render(args.out / "rnn_graph.svg"))
     return {"history": history, "test_loss": test_loss, "memoryless": memoryless, "before": before,
             "after": after, "stepper": stepper}
 

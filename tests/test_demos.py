@@ -188,3 +188,5 @@ def test_sequence(tmp_path, monkeypatch, capsys):
                          if line.startswith(("W_hh[1,2] is one leaf", "backpropagation through time by hand")))
     assert by_graph == by_hand
     check_png(tmp_path / "sequence.png")
+    texts = check_svg(tmp_path / "rnn_graph.svg")
+    assert {"t = 1", "t = 2", "t = 3", "W_hh[1,2]"} <= set(texts)
