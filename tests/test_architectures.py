@@ -376,3 +376,19 @@ def test_fit_trains_residual_and_recurrent_models(engine):
     tagger = Tagger(1, 4, seed=0)
     history = nn.fit(tagger, seqs, sums, loss="mse", epochs=30, progress=False, engine=engine, seed=0)
     assert history.loss[-1] < 0.5 * history.loss[0]
+
+
+def test_gradcheck_serves_the_blocks_unchanged():
+    """Finite differences through an RNN over its inputs and h0, and through a residual net over its inputs."""
+    from autograd_lite import gradcheck
+
+    rnn = nn.RNN(2, 3, seed=0)
+    T = 4
+
+    def last_state(*v):
+        xs = [list(v[2 * t:2 * t + 2]) for t in range(T)]
+        return sum(rnn(xs, list(v[2 * T:]))[-1])
+
+    assert gradcheck(last_state, [0.1 * k - 0.5 for k in range(2 * T + 3)])
+    net = deep_residual(depth=3, activation="tanh")
+    assert gradcheck(lambda a, b: net([a, b]), [0.3, -0.7])
