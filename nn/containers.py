@@ -23,7 +23,9 @@ A deep residual MLP in a few lines (each layer numbered for its labels, ``w[l]_j
                      Layer(8, 1, "linear", l=9))
 
 The sum node of a residual block is labelled ``r[l]_j`` (role "r"), l being the number of the
-block's last layer, so it sits in layer l's and neuron [l]_j's groups of the diagrams.
+block's last layer, so it sits in layer l's and neuron [l]_j's groups of the diagrams; every node of
+the block is in the group "residual block l" of the grouping "block" (``draw(loss, group="block",
+collapse=True)`` draws each block as one box).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd_lite import Value
-from autograd_lite.naming import Label
+from autograd_lite.naming import Group, Label
 
 from .architecture import Block, build, config, layer_number, register
 from .layers import MLP, Layer, _label
@@ -130,6 +132,9 @@ class Residual(Block):
     The widths are checked when built, where f tells them, and at every call (a ValueError naming
     both). ``l`` numbers the sum nodes' labels ``r[l]_j``; by default it is the layer number that f's
     last parameter is labelled with (None where it has none: the sum nodes are then unlabelled).
+
+    The block's nodes -- f's parameters, the nodes f makes from x, and the sums -- are in the group
+    "residual block l" of the grouping "block", so ``draw(loss, group="block")`` boxes each block.
     """
 
     def __init__(self, module: Module, *, l: int | None = None) -> None:
@@ -140,12 +145,28 @@ class Residual(Block):
                              f"x + f(x) needs as many outputs as inputs")
         self.l = layer_number(module) if l is None else l
         self._labels: list[Label] = []
+        self._group = None if self.l is None else Group((self.l,), f"residual block {self.l}")
+        self._in_block: dict[int, tuple[str, str]] = {}  # id(label) -> (label, the label in the block)
+        for p in module.parameters():
+            p.label = self._block_label(p.label)
+
+    def _block_label(self, label: str) -> str:
+        """`label` with the group of this block added; nodes of f already in a block (an inner one)
+        and plain labels stay as they are. A new Label, made once per label: f's may be shared."""
+        if (self._group is None or not isinstance(label, Label) or "block" in label.groups):
+            return label
+        cached = self._in_block.get(id(label))
+        if cached is None or cached[0] is not label:
+            cached = self._in_block[id(label)] = (label, Label(label, grad_name=label.grad_name, role=label.role,
+                                                               index=label.index,
+                                                               groups={**label.groups, "block": self._group}))
+        return cached[1]
 
     def _sum_label(self, j: int) -> str:
         if self.l is None:
             return ""
         while len(self._labels) < j:
-            self._labels.append(_label("r", self.l, len(self._labels) + 1))
+            self._labels.append(self._block_label(_label("r", self.l, len(self._labels) + 1)))
         return self._labels[j - 1]
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
@@ -154,6 +175,15 @@ class Residual(Block):
         if len(fx) != len(x):
             raise ValueError(f"Residual: {self.module!r} gave {len(fx)} outputs for {len(x)} inputs; the skip "
                              f"connection x + f(x) needs as many outputs as inputs")
+        if self._group is not None:  # f's new nodes: everything between fx and x
+            stack, inputs, seen = [v for v in fx if isinstance(v, Value)], {id(v) for v in x}, set()
+            while stack:
+                node = stack.pop()
+                if node.is_leaf or id(node) in inputs or id(node) in seen:
+                    continue
+                seen.add(id(node))
+                node.label = self._block_label(node.label)
+                stack.extend(node.parents)
         out = []
         for j, (x_j, f_j) in enumerate(zip(x, fx), start=1):
             r = x_j + f_j

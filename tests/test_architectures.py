@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import nn
-from autograd_lite import Value, draw
+from autograd_lite import Value, draw, topological_order
+from autograd_lite.naming import group_of
 from nn.batched import BatchedTrainer
 from nn.containers import as_list
 
@@ -242,6 +243,25 @@ def test_residual_output_is_input_plus_module_and_labelled():
     assert [v.label for v in r] == ["r[3]_1", "r[3]_2"] and r[0].label.groups["layer"].title == "layer 3"
     r[0].backward()
     assert x[0].grad == 1.0 + layer.neurons[0].w[0].data * (1 - layer(x)[0].data ** 2)  # dr/dx = 1 + df/dx
+
+
+def test_each_residual_block_is_a_group_of_the_diagrams():
+    inner = nn.Residual(nn.Layer(3, 3, "tanh", seed=1, l=3))
+    net = nn.Sequential(nn.Layer(2, 3, "tanh", seed=0, l=1), nn.Residual(nn.Layer(3, 3, "tanh", seed=1, l=2)),
+                        nn.Residual(nn.Sequential(inner, nn.Layer(3, 3, "tanh", seed=2, l=4))),
+                        nn.Layer(3, 1, "linear", seed=3, l=5))
+    out = net([0.5, -1.0])
+    blocks = {}
+    for node in topological_order(out):
+        group = group_of(node, "block")
+        blocks.setdefault(group.title if group else None, set()).add(str(node.label))
+    assert {"w[2]_11", "z[2]_1", "a[2]_1", "r[2]_1"} <= blocks["residual block 2"]
+    assert {"w[3]_11", "z[3]_1", "r[3]_1"} <= blocks["residual block 3"]  # the inner block keeps its nodes
+    assert {"z[4]_1", "r[4]_1"} <= blocks["residual block 4"] and "z[3]_1" not in blocks["residual block 4"]
+    assert {"z[1]_1", "a[0]_1", "z[5]_1"} <= blocks[None]
+    assert inner.module.neurons[0].w[0].label == "w[3]_11"  # the text is unchanged; the label only gained a group
+    source = draw(out, group="block", collapse=True).source
+    assert "residual block 2" in source and "residual block 4" in source
 
 
 def test_sizes_are_checked_with_clear_errors():
