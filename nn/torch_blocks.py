@@ -12,6 +12,7 @@ Each block becomes one torch module computing the same function:
   exports an MLP -- the flat list a PyTorch user writes. Back, each Linear with the activation after
   it becomes a Layer (so an MLP inside a Sequential comes back as its Layers: the same function).
 - A `Layer` or an `MLP` given alone -> ``torch.nn.Sequential`` (`nn.torch_bridge.to_torch`).
+- Any other module inside a Sequential or a Residual: what its own ``to_torch(dtype)`` returns.
 
 Layers read back are numbered l = 1, 2, ... in order, for their labels.
 """
@@ -83,7 +84,10 @@ def to_torch(module: Module, dtype: Any = None) -> Any:
         return torch.nn.Sequential(*[t for m in module.modules for t in _torch_modules(m, dtype)])
     if isinstance(module, (Layer, MLP)):
         return torch.nn.Sequential(*_torch_modules(module, dtype))
-    raise TypeError(f"to_torch() converts nn's Layer, MLP, Sequential, Residual and RNN, got {type(module).__name__}")
+    if callable(getattr(module, "to_torch", None)):  # another module that knows its equivalent (a convolution)
+        return module.to_torch(dtype)
+    raise TypeError(f"to_torch() converts nn's Layer, MLP, Sequential, Residual, RNN and modules with a "
+                    f"to_torch() method, got {type(module).__name__}")
 
 
 def _rnn_from_torch(rnn: Any) -> RNN:

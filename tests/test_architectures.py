@@ -131,6 +131,18 @@ def test_to_torch_and_back_keeps_modules_and_weights():
     with pytest.raises(TypeError, match="is an nn.Sequential"):
         nn.RNN.from_torch(seq)
 
+    class Double(nn.Module):  # a module nn does not know, with its own PyTorch equivalent
+        def named_members(self):
+            return ()
+
+        def forward(self, x):
+            return [2 * v for v in x]
+
+        def to_torch(self, dtype=None):
+            return torch.nn.Sequential(torch.nn.Identity(), torch.nn.Identity())
+
+    assert len(nn.Sequential(nn.Layer(2, 2, seed=0), Double()).to_torch()) == 3  # Linear, ReLU, Double's
+
 
 def test_from_torch_reads_pytorchs_own_rnn_with_two_biases():
     torch = pytest.importorskip("torch")
