@@ -121,7 +121,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
     - ``states``: a state per node, "done", "current" or "waiting" (colours in `STATE_COLOURS`).
     - ``names``: a name per node, else its label, its number (constants), ``L`` for an unlabelled
       root, or a generated ``v1``, ``v2``, ... (as the stepper names them).
-    - ``group``: "neuron" or "layer" clusters the nodes of each neuron or layer of an `nn` graph;
+    - ``group``: "neuron" or "layer" clusters the nodes of each neuron or layer of an `nn` graph
+      (any grouping its nodes' `Label`s name, e.g. "time step" for an `nn.RNN`);
       with ``collapse=True`` each is drawn as one node (for a neuron: its z, a and delta = dL/dz).
     - ``formulas``: write each operation of two or more operands as its formula in its operands'
       names (wrapped to lines of about 40 characters); False: just its symbol (``Σ``, ``-``).
@@ -132,8 +133,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
         raise TypeError(f"draw() takes a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw(rankdir=...) must be 'LR' or 'TB', got {rankdir!r}")
-    if group not in GROUPS:
-        raise ValueError(f"draw(group=...) must be one of {GROUPS}, got {group!r}")
+    if group is not None and not isinstance(group, str):
+        raise ValueError(f"draw(group=...) takes a grouping's name, e.g. {GROUPS[1:]}, got {group!r}")
     if collapse and group is None:
         raise ValueError("draw(collapse=True) needs group='neuron' or group='layer'")
     if title is not None and not isinstance(title, str):
@@ -146,6 +147,9 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
 
     order = topological_order(root)
     group_of = _groups(order, group) if group else {}
+    if group not in GROUPS and not group_of:  # a model's own grouping ("time step"): it must exist
+        raise ValueError(f"draw(group={group!r}): no node of this graph is in a group of that name "
+                         f"(nn's graphs have {GROUPS[1:]}; an nn.RNN's also 'time step')")
     collapsed: dict[Group, list[Value]] = {}  # each collapsed group's nodes, in order
     if collapse:
         for n in order:

@@ -2,14 +2,20 @@
 
     python demos/gradients.py [--out demo-output] [--depth 8] [--steps 60]
 
-1. Vanishing gradients: the mean |delta^l| per layer of a deep sigmoid MLP next to the same MLP with
+1. Vanishing gradients: the mean |delta^l| per layer of a deep sigmoid MLP, of the same network with
+   residual connections (`nn.Residual` around every hidden layer but the first) and of the MLP with
    ReLU. delta^l = ((W^(l+1))^T delta^(l+1)) (.) sigma'(z^l) and sigmoid' <= 1/4, so with sigmoid the
-   error signal shrinks layer by layer on its way back; ReLU' = 1 where the neuron is active.
+   error signal shrinks layer by layer on its way back; ReLU' = 1 where the neuron is active; and a
+   residual block r = x + f(x) passes dL/dr back to x unchanged, beside what goes through f.
 2. Exploding gradients: a deep ReLU MLP initialised with weights 2x too large (each layer doubles
-   the signal, forward and backward) trained by plain SGD (lr 0.3), with and without
-   `nn.optim.clip_grad_norm(params, 1.0)`: the gradient norm and the loss per step. Unclipped, the
-   first steps are so large that the loss explodes and every ReLU ends up dead (the net outputs a
-   constant: loss log 2 = 0.693, 50% accuracy); clipped, it trains.
+   the signal, forward and backward) trained by plain SGD (lr 0.3): without clipping, with
+   `nn.optim.clip_grad_norm(params, 1.0)`, and clipped with weight decay (L2 regularisation, SGD's
+   weight_decay): the gradient norm, the loss and the weights' norm per step. Unclipped, the first
+   steps are so large that the loss explodes and every ReLU ends up dead (the net outputs a
+   constant: loss log 2 = 0.693, 50% accuracy); clipped, it trains -- but clipping bounds each step,
+   not the gradient: the weights stay about 2x and the raw gradient stays in the hundreds for tens of
+   steps. Weight decay shrinks the weights, and the gradient, a product of the layers' weights on
+   its way back, falls with them.
 3. The documents' table of variants: SGD, momentum, RMSprop and Adam on the same problem and the
    same initial weights (moons, MLP(2, [8, 8, 1]), binary cross-entropy, full batch).
 
@@ -25,30 +31,44 @@ from pathlib import Path
 from common import output_dir, pyplot
 
 import nn
+from autograd_lite import topological_order
+from autograd_lite.naming import role
 
 WIDTH = 8  # neurons per hidden layer of the deep nets
+DECAY = 0.1  # SGD's weight_decay in part 2: the gradient of the L2 penalty (DECAY / 2) sum_p p^2
 
 
-def mean_abs_delta(model: nn.MLP, X: list[list[float]], y: list[float]) -> list[float]:
-    """mean over samples and neurons of |delta^l_j| = |dC_s/dz^l_j| (per-sample loss C_s), for l = 1..L."""
-    traces = [model.trace(x) for x in X]
-    loss = nn.binary_cross_entropy([t.output for t in traces], y)
+def mean_abs_delta(model: nn.Module, X: list[list[float]], y: list[float]) -> list[float]:
+    """mean over samples and neurons of |delta^l_j| = |dC_s/dz^l_j| (per-sample loss C_s), for l = 1..L.
+
+    The z nodes are found by their labels (role "z", index (l, j)), so any nn network will do."""
+    loss = nn.binary_cross_entropy([model(x) for x in X], y)
     loss.backward()
-    # The batch loss is the mean of C_s, so each z's grad is delta_s / B.
-    per_layer = [[abs(d) * len(X) for t in traces for d in t.deltas()[l]] for l in range(len(model.layers))]
-    return [sum(v) / len(v) for v in per_layer]
+    per_layer: dict[int, list[float]] = {}
+    for node in topological_order(loss):
+        if role(node) == "z":  # the batch loss is the mean of C_s, so each z's grad is delta_s / B
+            per_layer.setdefault(node.label.index[0], []).append(abs(node.grad) * len(X))
+    return [sum(v) / len(v) for _, v in sorted(per_layer.items())]
+
+
+def residual_net(depth: int, activation: str, seed: int) -> nn.Sequential:
+    """MLP(2, [WIDTH] * depth + [1])'s layers, each hidden layer after the first inside a residual block."""
+    return nn.Sequential(nn.Layer(2, WIDTH, activation, seed=seed, l=1),
+                         *[nn.Residual(nn.Layer(WIDTH, WIDTH, activation, seed=seed + l, l=l))
+                           for l in range(2, depth + 1)],
+                         nn.Layer(WIDTH, 1, "linear", seed=seed, l=depth + 1))
 
 
 def train_deep(X: list[list[float]], y: list[float], depth: int, steps: int, clip: float | None,
-               seed: int) -> tuple[list[float], list[float], float]:
+               seed: int, weight_decay: float = 0.0) -> tuple[list[float], list[float], float, list[float]]:
     """Plain SGD on a badly initialised deep ReLU MLP: (gradient norm, loss) per step (inf once the loss
-    overflows) and the final accuracy."""
+    overflows), the final accuracy and the weights' norm per step."""
     model = nn.MLP(2, [WIDTH] * depth + [1], seed=seed)
     for p in model.parameters():
         p.data *= 2.0  # He init already keeps the signal's size; twice that doubles it at every layer
     params = model.parameters()
-    optimizer = nn.optim.SGD(params, lr=0.3)
-    norms, losses = [], []
+    optimizer = nn.optim.SGD(params, lr=0.3, weight_decay=weight_decay)  # decay: g += wd * p, L2's gradient
+    norms, losses, weights = [], [], []
     for _ in range(steps):
         optimizer.zero_grad()
         loss = nn.binary_cross_entropy([model(x) for x in X], y)
@@ -58,9 +78,11 @@ def train_deep(X: list[list[float]], y: list[float], depth: int, steps: int, cli
         # With max_norm = inf nothing is scaled: clip_grad_norm then only measures the norm.
         norms.append(nn.optim.clip_grad_norm(params, math.inf if clip is None else clip))
         losses.append(loss.data)
+        weights.append(math.sqrt(math.fsum(p.data * p.data for p in params)))
         optimizer.step()
     missing = steps - len(losses)
-    return norms + [math.inf] * missing, losses + [math.inf] * missing, nn.accuracy(model, X, y, "binary_cross_entropy")
+    return (norms + [math.inf] * missing, losses + [math.inf] * missing,
+            nn.accuracy(model, X, y, "binary_cross_entropy"), weights + [math.inf] * missing)
 
 
 OPTIMISERS = {
@@ -100,23 +122,28 @@ def main(argv: list[str] | None = None) -> dict:
 
     print(f"1. Vanishing gradients: mean |delta^l| per layer, MLP(2, [{WIDTH}] x {args.depth} + [1]), "
           f"binary cross-entropy on {len(X)} moon points, at initialisation")
-    deltas = {act: mean_abs_delta(nn.MLP(2, [WIDTH] * args.depth + [1], activation=act, seed=args.seed), X, y)
-              for act in ("sigmoid", "relu")}
-    print(f"{'layer l':>8}{'sigmoid':>12}{'relu':>12}")
-    for l, (s, r) in enumerate(zip(deltas["sigmoid"], deltas["relu"]), 1):
-        print(f"{l:>8}{s:>12.3g}{r:>12.3g}")
+    deltas = {"sigmoid": mean_abs_delta(nn.MLP(2, [WIDTH] * args.depth + [1], activation="sigmoid", seed=args.seed),
+                                        X, y),
+              "sigmoid + residual": mean_abs_delta(residual_net(args.depth, "sigmoid", args.seed), X, y),
+              "relu": mean_abs_delta(nn.MLP(2, [WIDTH] * args.depth + [1], activation="relu", seed=args.seed), X, y)}
+    print(f"{'layer l':>8}" + "".join(f"{name:>20}" for name in deltas))
+    for l, row in enumerate(zip(*deltas.values()), 1):
+        print(f"{l:>8}" + "".join(f"{d:>20.3g}" for d in row))
     ratio = lambda d: d[0] / d[-1]  # noqa: E731
-    print(f"first layer / output layer: sigmoid {ratio(deltas['sigmoid']):.3g}, relu {ratio(deltas['relu']):.3g}\n")
+    print("first layer / output layer: " + ", ".join(f"{name} {ratio(d):.3g}" for name, d in deltas.items()) + "\n")
 
     print(f"2. Exploding gradients: the same ReLU net with weights x2, plain SGD (lr 0.3), {args.steps} steps")
-    runs = {label: train_deep(X, y, args.depth, args.steps, clip, args.seed)
-            for label, clip in (("no clipping", None), ("clip_grad_norm 1.0", 1.0))}
-    print(f"{'step':>9}" + "".join(f"{label + ': |g|':>28}{'loss':>11}" for label in runs))
-    shown = sorted({0, 1, 2, 5, 10, 20, 40, args.steps - 1} & set(range(args.steps)))
+    runs = {label: train_deep(X, y, args.depth, args.steps, clip, args.seed, decay)
+            for label, clip, decay in (("no clipping", None, 0.0), ("clip_grad_norm 1.0", 1.0, 0.0),
+                                       (f"clip + weight decay {DECAY}", 1.0, DECAY))}
+    print(f"{'step':>9}" + "".join(f"{label + ': |g|':>34}{'loss':>10}{'|w|':>10}" for label in runs))
+    shown = sorted({0, 1, 2, 5, 10, 20, 30, 40, args.steps - 1} & set(range(args.steps)))
     for k in shown:
-        print(f"{k:>9}" + "".join(f"{norms[k]:>28.3g}{losses[k]:>11.3g}" for norms, losses, _ in runs.values()))
-    print(f"{'accuracy':>9}" + "".join(f"{accuracy:>39.0%}" for _, _, accuracy in runs.values()))
-    print("(|g| is the gradient norm before clipping; loss 0.693 = log 2: a constant output, every ReLU dead)\n")
+        print(f"{k:>9}" + "".join(f"{norms[k]:>34.3g}{losses[k]:>10.3g}{weights[k]:>10.3g}"
+                                  for norms, losses, _, weights in runs.values()))
+    print((f"{'accuracy':>9}" + "".join(f"{accuracy:>34.0%}{'':>20}" for _, _, accuracy, _ in runs.values())).rstrip())
+    print("(|g| is the gradient norm before clipping, |w| the weights' norm; loss 0.693 = log 2: a constant output, "
+          "every ReLU dead)\n")
 
     print(f"3. Optimisers (the documents' table of variants): MLP(2, [8, 8, 1]), same initial weights, "
           f"full batch, {args.steps} steps")
@@ -127,16 +154,17 @@ def main(argv: list[str] | None = None) -> dict:
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), dpi=100)
     ax = axes[0]
-    for act, colour in (("sigmoid", "#b2182b"), ("relu", "#2166ac")):
-        ax.plot(range(1, len(deltas[act]) + 1), deltas[act], "o-", color=colour, label=act)
+    for name, colour in zip(deltas, ("#b2182b", "#1b7837", "#2166ac")):
+        ax.plot(range(1, len(deltas[name]) + 1), deltas[name], "o-", color=colour, label=name)
     ax.set(yscale="log", xlabel="layer l (1 = first hidden)", ylabel="mean |delta| in layer l",
            title="1. Vanishing gradients (at initialisation)")
     ax.legend()
     ax = axes[1]
-    for (label, (norms, _, _)), colour in zip(runs.items(), ("#b2182b", "#2166ac")):
+    for (label, (norms, _, _, _)), colour in zip(runs.items(), ("#b2182b", "#2166ac", "#1b7837")):
         ax.plot(range(len(norms)), norms, color=colour, label=label)
     ax.set(yscale="log", xlabel="SGD step", ylabel="gradient norm |g| (before clipping)",
            title="2. Exploding gradients (weights x2, SGD lr 0.3)")
+    ax.set_ylim(top=1e4)  # the unclipped run's 1e9 would squash the other two
     ax.legend()
     ax = axes[2]
     for name, h in histories.items():

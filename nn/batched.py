@@ -10,7 +10,9 @@ samples of the per-sample loss, as the nn losses average (a loss that sums is de
 `BatchedTrainer.outputs` replays the same program for the model's outputs alone (fit's accuracy
 after each epoch).
 
-Placeholders: the sample's inputs a^(0)_k and its target(s) become input leaves of the replay.
+Placeholders: the sample's inputs a^(0)_k and its target(s) become input leaves of the replay. A sample
+of nested rows (a sequence of T steps for an nn.RNN: X of shape (batch, T, nin)) is given to the
+model nested, and its numbers are replayed in order as one row.
 For cross-entropy with class indices, the target is passed as one-hot probabilities, so the graph's
 structure does not depend on the class (one index would pick one logit: a different graph per class).
 
@@ -106,7 +108,8 @@ class BatchedTrainer:
         else:
             targets = y.reshape(len(y), -1)
             self._check_targets(program.accepted, program.single, program.n_out, targets, y.ndim == 1)
-        loss, _ = program.replay.run(np.hstack([X, targets]), reduction=program.reduction, accumulate=True)
+        loss, _ = program.replay.run(np.hstack([X.reshape(len(X), -1), targets]), reduction=program.reduction,
+                                     accumulate=True)
         return loss
 
     def outputs(self, X: Any, y: Any) -> list:
@@ -117,6 +120,7 @@ class BatchedTrainer:
 
         X, y, classes = self._batch(X, y)
         program = self._program(X, y, classes)
+        X = X.reshape(len(X), -1)  # a sample of nested lists (a sequence) is its numbers in order
         n_targets = len(program.replay.inputs) - X.shape[1]
         out = np.vstack([program.replay.outputs(np.hstack([chunk, np.zeros((len(chunk), n_targets))]))
                          for chunk in (X[s:s + _CHUNK] for s in range(0, len(X), _CHUNK))])
@@ -128,7 +132,7 @@ class BatchedTrainer:
 
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
-        if X.ndim != 2 or len(X) == 0:
+        if X.ndim < 2 or len(X) == 0:
             raise ValueError(f"X must be a non-empty batch of samples, one row each; got shape {X.shape}")
         if y.ndim not in (1, 2) or len(y) != len(X):
             raise ValueError(f"y must hold one target (a number or a row) per sample: got shape {y.shape} "
@@ -158,7 +162,7 @@ class BatchedTrainer:
         if _fingerprint(self.model) != self._fingerprint:
             raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
                               "make a new BatchedTrainer")
-        layout = (X.shape[1], classes, y.shape[1:])
+        layout = (X.shape[1:], classes, y.shape[1:])
         cached = self._programs.get(layout)
         params = list(self.model.parameters())
         if cached is not None and _same_values(params, cached.replay.params):
@@ -180,9 +184,12 @@ class BatchedTrainer:
     def _trace(self, x: Any, target: Any, classes: bool) -> tuple[Value, list[Value], tuple, int]:
         """One sample's loss graph over placeholder leaves: (root, placeholders, (outputs, target),
         number of model outputs)."""
-        inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x)]
+        inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x.ravel())]
+        sample = inputs
+        for n in reversed(x.shape[1:]):  # nested as x is: a sequence's steps (an nn.RNN's input)
+            sample = [sample[i:i + n] for i in range(0, len(sample), n)]
         with enable_grad():  # a trace under no_grad() would record nothing to replay
-            out = self.model(inputs)
+            out = self.model(sample)
             n_out = len(out) if isinstance(out, Sequence) else 1
             if classes:
                 t: Any = [Value(float(j == target), label=f"y_{j + 1}") for j in range(n_out)]

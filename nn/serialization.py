@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import architecture
 from .init import ACTIVATIONS
 from .layers import MLP, Layer
 from .module import Module, finite_float
@@ -129,11 +130,15 @@ def _read_mlp(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 ARCHITECTURES: dict[str, Architecture] = {"MLP": Architecture(MLP, _write_mlp, _read_mlp)}
 
 
-def _architecture_of(model: Any) -> tuple[str, Architecture]:
+def _document(model: Any) -> dict[str, Any]:
+    """The JSON document of `model`: by an entry of ARCHITECTURES, or for any other network of nn's
+    modules (Sequential, Residual, RNN, convolutions) by `nn.architecture`."""
     for name, arch in ARCHITECTURES.items():
         if isinstance(model, arch.cls):
-            return name, arch
-    raise TypeError(f"save() writes one of {', '.join(ARCHITECTURES)}, got {type(model).__name__}")
+            return {"format": FORMAT, "version": VERSION, "type": name, **arch.write(model)}
+    if not isinstance(model, Module):
+        raise TypeError(f"save() writes an nn model (a Module), got {type(model).__name__}")
+    return architecture.document(model)
 
 
 # -- saving ------------------------------------------------------------------------------------
@@ -189,10 +194,9 @@ def save(model: Module, path: str | os.PathLike) -> None:
     A ValueError for a model with a NaN or infinite parameter (named) or an empty path, a
     PermissionError for a read-only `path`; any OSError names `path`, not the temporary file.
     """
-    kind, arch = _architecture_of(model)
     name = _path(path)
     _check_finite(model, name)
-    doc = {"format": FORMAT, "version": VERSION, "type": kind, **arch.write(model)}
+    doc = _document(model)
     tmp = None
     try:
         target, st = _target(name)
@@ -242,6 +246,8 @@ def load(path: str | os.PathLike, into: Module | None = None) -> Module:
     """
     try:
         doc = _read(path)
+        if doc.get("format") == architecture.FORMAT:  # a network of several modules (nn.architecture)
+            return architecture.from_document(doc, into)
         fmt = doc.get("format")
         kind = doc.get("type", "MLP") if fmt == MLP_FORMAT else doc.get("type")
         if fmt not in (FORMAT, MLP_FORMAT):

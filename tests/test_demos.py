@@ -13,7 +13,7 @@ import pytest
 from autograd_lite.render import find_program
 
 DEMOS = Path(__file__).parent.parent / "demos"
-NAMES = ["moons", "trace_graph", "step_backward", "equations", "gradients", "digits"]
+NAMES = ["moons", "trace_graph", "step_backward", "equations", "gradients", "digits", "sequence"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 needs_dot = pytest.mark.skipif(find_program() is None, reason="no dot program to render diagrams")
@@ -155,7 +155,8 @@ def test_gradients(tmp_path, monkeypatch, capsys):
     result = demo.main(["--out", str(tmp_path), "--depth", "3", "--steps", "3", "--samples", "6"])
     out = capsys.readouterr().out
     assert len(result["deltas"]["sigmoid"]) == 4 and len(result["optimisers"]) == 4
-    assert all(len(norms) == 3 for norms, _, _ in result["exploding"].values())
+    assert len(result["deltas"]["sigmoid + residual"]) == 4 and len(result["exploding"]) == 3
+    assert all(len(norms) == len(weights) == 3 for norms, _, _, weights in result["exploding"].values())
     assert "Adam (lr 0.01)" in out
     check_png(tmp_path / "gradients.png")
 
@@ -169,6 +170,8 @@ def test_the_vanishing_gradients_claim(monkeypatch):
     ratio = {act: (lambda d: d[0] / d[-1])(demo.mean_abs_delta(nn.MLP(2, [8] * 8 + [1], activation=act, seed=0), X, y))
              for act in ("sigmoid", "relu")}
     assert ratio["sigmoid"] < 1e-3 < ratio["relu"]
+    residual = demo.mean_abs_delta(demo.residual_net(8, "sigmoid", seed=0), X, y)
+    assert len(residual) == 9 and residual[0] / residual[-1] > 1e-2  # the skip connections carry delta back
 
 
 @pytest.mark.parametrize("engine", ["batched", "scalar"])
@@ -188,3 +191,22 @@ def test_digits_without_sklearn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(SystemExit, match=r"pip install -e \.\[digits\]"):
         load("digits", monkeypatch).main(["--no-progress"])
+
+
+def test_sequence(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("numpy")  # the batched engine
+    monkeypatch.setattr("builtins.input", lambda *a: pytest.fail("paused without a terminal"))
+    result = load("sequence", monkeypatch).main(["--out", str(tmp_path), "--epochs", "4", "--samples", "64",
+                                                 "--hidden", "4", "--step", "--no-progress"])
+    out = capsys.readouterr().out
+    assert result["history"].loss[-1] < result["history"].loss[0]
+    assert result["before"][0] < 1e-2 * result["before"][-1]  # the gradient through time vanishes
+    stepper = result["stepper"]
+    assert stepper.done and out.count("  dL/dW_hh[1,2] += ") == 3  # one += per time step
+    by_graph, by_hand = (float(line.rsplit(" = ", 1)[1]) for line in out.splitlines()
+                         if line.startswith(("W_hh[1,2] is one leaf", "backpropagation through time by hand")))
+    assert by_graph == by_hand
+    check_png(tmp_path / "sequence.png")
+    texts = check_svg(tmp_path / "rnn_graph.svg")
+    assert {"t = 1", "t = 2", "t = 3", "W_hh[1,2]"} <= set(texts)
