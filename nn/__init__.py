@@ -1,6 +1,7 @@
 """nn: neurons, layers and MLPs built from autograd_lite Values, in the source documents' notation."""
 
 from . import equations, losses, optim
+from .conv import Conv1d, Conv2d, Flatten, ReLU, Sigmoid, Tanh
 from .data import make_moons
 from .layers import MLP, Layer, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, log_softmax, mse, softmax
@@ -11,6 +12,12 @@ from .trace import Trace
 from .training import History, accuracy, fit
 
 __all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Flatten",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
     "MLP",
     "History",
     "Layer",

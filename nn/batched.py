@@ -106,7 +106,8 @@ class BatchedTrainer:
         else:
             targets = y.reshape(len(y), -1)
             self._check_targets(program.accepted, program.single, program.n_out, targets, y.ndim == 1)
-        loss, _ = program.replay.run(np.hstack([X, targets]), reduction=program.reduction, accumulate=True)
+        loss, _ = program.replay.run(np.hstack([X.reshape(len(X), -1), targets]), reduction=program.reduction,
+                                     accumulate=True)
         return loss
 
     def outputs(self, X: Any, y: Any) -> list:
@@ -117,6 +118,7 @@ class BatchedTrainer:
 
         X, y, classes = self._batch(X, y)
         program = self._program(X, y, classes)
+        X = X.reshape(len(X), -1)
         n_targets = len(program.replay.inputs) - X.shape[1]
         out = np.vstack([program.replay.outputs(np.hstack([chunk, np.zeros((len(chunk), n_targets))]))
                          for chunk in (X[s:s + _CHUNK] for s in range(0, len(X), _CHUNK))])
@@ -128,7 +130,7 @@ class BatchedTrainer:
 
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
-        if X.ndim != 2 or len(X) == 0:
+        if X.ndim < 2 or len(X) == 0:  # a sample is a row, or nested lists (a conv's [channel][row][column])
             raise ValueError(f"X must be a non-empty batch of samples, one row each; got shape {X.shape}")
         if y.ndim not in (1, 2) or len(y) != len(X):
             raise ValueError(f"y must hold one target (a number or a row) per sample: got shape {y.shape} "
@@ -158,7 +160,7 @@ class BatchedTrainer:
         if _fingerprint(self.model) != self._fingerprint:
             raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
                               "make a new BatchedTrainer")
-        layout = (X.shape[1], classes, y.shape[1:])
+        layout = (X.shape[1:], classes, y.shape[1:])
         cached = self._programs.get(layout)
         params = list(self.model.parameters())
         if cached is not None and _same_values(params, cached.replay.params):
@@ -180,9 +182,11 @@ class BatchedTrainer:
     def _trace(self, x: Any, target: Any, classes: bool) -> tuple[Value, list[Value], tuple, int]:
         """One sample's loss graph over placeholder leaves: (root, placeholders, (outputs, target),
         number of model outputs)."""
-        inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x)]
+        import numpy as np
+
+        inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x.ravel())]
         with enable_grad():  # a trace under no_grad() would record nothing to replay
-            out = self.model(inputs)
+            out = self.model(inputs if x.ndim == 1 else np.array(inputs, dtype=object).reshape(x.shape).tolist())
             n_out = len(out) if isinstance(out, Sequence) else 1
             if classes:
                 t: Any = [Value(float(j == target), label=f"y_{j + 1}") for j in range(n_out)]
