@@ -186,10 +186,50 @@ class _ConvNd(Module):
 
     def config(self) -> dict[str, Any]:
         """The architecture: what ``type(self)(**config)`` needs to rebuild a layer of this shape."""
-        one = (lambda t: t[0]) if self.dims == 1 else list
         return {"in_channels": self.in_channels, "out_channels": self.out_channels,
-                "kernel_size": one(self.kernel_size), "stride": one(self.stride), "padding": one(self.padding),
-                "l": self.l}
+                "kernel_size": self._shown(self.kernel_size), "stride": self._shown(self.stride),
+                "padding": self._shown(self.padding), "l": self.l}
+
+    @classmethod
+    def _shown(cls, sizes: tuple[int, ...]) -> int | list[int]:
+        """Sizes as a config holds them: an int in one dimension, a list of ints in two (as JSON reads them)."""
+        return sizes[0] if cls.dims == 1 else list(sizes)
+
+    @classmethod
+    def from_config(cls, **config: Any) -> _ConvNd:
+        """A new layer (fresh weights) of the architecture `config` (as `config` gives it)."""
+        return cls(**config)
+
+    def document(self) -> dict[str, Any]:
+        """Architecture and weights as JSON values: `config` plus ``"weight"`` (nested (C_out, C_in,
+        *kernel_size)) and ``"bias"``. `read_document` reads it back."""
+        W, b = self.weights()
+        return {**self.config(), "weight": W, "bias": b}
+
+    @classmethod
+    def read_document(cls, doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+        """(config, state) of a `document` from an untrusted file: the architecture is checked (exact
+        types: ``2.0`` is not an int) and the weight lists must have the shape it declares before any
+        layer is built, so a small file cannot declare a huge layer. A ValueError names the problem."""
+        def exact(key: str, least: int, dims: int) -> tuple[int, ...]:
+            value = doc.get(key)
+            if not all(type(n) is int for n in (value if isinstance(value, list) else [value])):
+                raise ValueError(f"'{key}' must be an int{'' if dims == 1 else ' or a list of ints'}, got {value!r}")
+            return _sizes(value, f"'{key}'", dims, least)
+
+        c_in, c_out = exact("in_channels", 1, 1)[0], exact("out_channels", 1, 1)[0]
+        kernel, stride, padding = (exact(key, least, cls.dims) for key, least in
+                                   (("kernel_size", 1), ("stride", 1), ("padding", 0)))
+        l = doc.get("l")
+        if l is not None and (type(l) is not int or l < 0):
+            raise ValueError(f"'l' must be null or an int >= 0, got {l!r}")
+        shape = (c_out, c_in, *kernel)
+        weights = [finite_float(v, f"weight{list(k)}") for k, v in _entries(doc.get("weight"), shape, "weight")]
+        biases = [finite_float(v, f"bias[{k[0]}]") for k, v in _entries(doc.get("bias"), shape[:1], "bias")]
+        config = {"in_channels": c_in, "out_channels": c_out, "kernel_size": cls._shown(kernel),
+                  "stride": cls._shown(stride), "padding": cls._shown(padding), "l": l}
+        state = {f"weight.{k}": v for k, v in enumerate(weights)} | {f"bias.{k}": v for k, v in enumerate(biases)}
+        return config, state
 
     def weights(self) -> tuple[list, list[float]]:
         """(W, b) as plain floats in PyTorch's layout: W nested (C_out, C_in, *kernel_size), b (C_out,)."""
@@ -244,9 +284,9 @@ class _ConvNd(Module):
         return layer
 
     def __repr__(self) -> str:
-        one = (lambda t: t[0]) if self.dims == 1 else (lambda t: t)
-        return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, kernel_size={one(self.kernel_size)}, "
-                f"stride={one(self.stride)}, padding={one(self.padding)})")
+        k, s, p = (t[0] if self.dims == 1 else t for t in (self.kernel_size, self.stride, self.padding))
+        return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, kernel_size={k}, stride={s}, "
+                f"padding={p})")
 
 
 def _nest(flat: Sequence[Any], shape: Sequence[int]) -> list:
@@ -267,7 +307,7 @@ def _entries(x: Any, shape: tuple[int, ...], what: str) -> Iterator[tuple[tuple[
             return
         if isinstance(item, (str, bytes)) or not hasattr(item, "__len__") or len(item) != shape[len(where)]:
             got = f"length {len(item)}" if hasattr(item, "__len__") else type(item).__name__
-            raise ValueError(f"{what} must have shape {shape}: {what}{list(where)} has {got}")
+            raise ValueError(f"{what} must have shape {shape}: {what}{list(where) if where else ''} has {got}")
         for k, sub in enumerate(item):
             walk(sub, (*where, k))
 
@@ -325,6 +365,16 @@ class Flatten(Module):
     def config(self) -> dict[str, Any]:
         return {}
 
+    @classmethod
+    def from_config(cls) -> Flatten:
+        return cls()
+
+    def to_torch(self, dtype: Any = None) -> Any:
+        """``torch.nn.Flatten(0, -1)``: all dimensions of an unbatched tensor, as this module flattens a sample."""
+        import torch
+
+        return torch.nn.Flatten(0, -1)
+
     def __repr__(self) -> str:
         return "Flatten()"
 
@@ -350,6 +400,10 @@ class _Elementwise(Module):
 
     def config(self) -> dict[str, Any]:
         return {}
+
+    @classmethod
+    def from_config(cls) -> _Elementwise:
+        return cls()
 
     def to_torch(self, dtype: Any = None) -> Any:
         import torch

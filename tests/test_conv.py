@@ -194,6 +194,9 @@ def test_to_torch_and_from_torch_round_trip(cls, x):
     assert type(t) is getattr(torch.nn, cls.__name__) and t.weight.dtype == torch.float64
     out = t(torch.tensor(x, dtype=torch.float64))  # unbatched (C, L) / (C, H, W)
     assert max(abs(a - b) for a, b in zip(flat(out.tolist()), (v.data for v in flat(conv(x))))) <= TOL
+    seq = torch.nn.Sequential(t, nn.ReLU().to_torch(), nn.Flatten().to_torch())
+    ours = [v.data for v in nn.Flatten()(nn.ReLU()(conv(x)))]
+    assert max(abs(a - b) for a, b in zip(seq(torch.tensor(x, dtype=torch.float64)).tolist(), ours)) <= TOL
     back = cls.from_torch(t)
     assert back.state_dict() == conv.state_dict() and back.config() == conv.config()
     with pytest.raises(ValueError, match="dilation"):
@@ -220,6 +223,34 @@ def test_parameters_state_dict_and_weights():
     with pytest.raises(ValueError, match="finite"):
         conv.set_weights(W, [0.0, float("nan"), 0.0])
     assert conv.weights() == (W, b)  # unchanged after the refusals
+
+
+@pytest.mark.parametrize("layer", [nn.Conv1d(2, 3, 2, stride=2, padding=1, seed=0, l=1),
+                                   nn.Conv2d(1, 2, (2, 3), stride=(1, 2), padding=(0, 1), seed=0)])
+def test_the_json_document_round_trips_bit_for_bit(layer):
+    for p in layer.parameters():
+        p.data = random.Random(str(p.label)).gauss(0, 1) / 3  # floats with all their digits
+    doc = json.loads(json.dumps(layer.document()))
+    config, state = type(layer).read_document(doc)
+    assert config == layer.config() and state == layer.state_dict()
+    again = type(layer).from_config(**config)
+    again.load_state_dict(state)
+    assert again.state_dict() == layer.state_dict() and repr(again) == repr(layer)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.update(in_channels=2.0), r"'in_channels' must be an int, got 2.0"),
+    (lambda d: d.update(kernel_size=[2, True]), r"'kernel_size' must be an int or a list of ints"),
+    (lambda d: d.update(out_channels=10 ** 6), r"weight must have shape \(1000000, 1, 2, 3\): weight has length 2"),
+    (lambda d: d["weight"][1][0].pop(), r"weight\[1, 0\] has length 1"),
+    (lambda d: d["bias"].__setitem__(0, "x"), r"bias\[0\] must be a real number"),
+    (lambda d: d.update(l=-1), r"'l' must be null or an int >= 0"),
+])
+def test_a_bad_document_is_refused_before_anything_is_built(edit, message):
+    doc = json.loads(json.dumps(nn.Conv2d(1, 2, (2, 3), seed=0).document()))
+    edit(doc)
+    with pytest.raises((ValueError, TypeError), match=message):
+        nn.Conv2d.read_document(doc)
 
 
 def test_the_grouped_diagram_boxes_each_layer():
