@@ -277,3 +277,13 @@ def test_the_grouped_diagram_boxes_each_layer():
 def test_bad_arguments_and_inputs_are_refused_by_name(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_the_stepper_shows_each_positions_share_adding_into_a_shared_weight():
+    conv = nn.Conv1d(1, 1, 2, seed=0)
+    z = conv([[1.0, 2.0, 3.0]])
+    stepper = (z[0][0] + z[0][1]).backward_steps()
+    texts = [str(stepper.step()) for _ in range(3)]
+    assert "dL/dw[0,0,0] += dL/dz[0,0] * x[0,0] = 1 * 1 = 1" in texts[1]
+    assert "dL/dw[0,0,0] += dL/dz[0,1] * x[0,1] = 1 * 2 = 2   (dL/dw[0,0,0] = 1 + 2 = 3)" in texts[2]
+    assert texts[2].splitlines()[1].strip() == "delta[0,1] = dL/dz[0,1] = 1"
