@@ -15,7 +15,7 @@ within this run. A timed run of a fast peer is a block of `--block` consecutive 
 per step (as benchmarks/training.py does).
 
     .venv/bin/python -m pip install scikit-learn torch==2.13.0
-    .venv/bin/python benchmarks/conv.py [--repeats 9] [--block 5]
+    .venv/bin/python benchmarks/conv.py [--repeats 9] [--block 5] [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -36,21 +36,23 @@ from nn.batched import BatchedTrainer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
 from conv import CNN  # noqa: E402  (the demo's model)
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
-def timed(fn, block: int = 1) -> float:
+
+def timed(fn, block: int = 1, clock=time.perf_counter) -> float:
     """Seconds per call of `fn`, over `block` consecutive calls after an untimed gc.collect()."""
     gc.collect()
-    start = time.perf_counter()
+    start = clock()
     for _ in range(block):
         fn()
-    return (time.perf_counter() - start) / block
+    return (clock() - start) / block
 
 
-def interleaved(peers: dict, repeats: int, block: int = 1) -> dict:
+def interleaved(peers: dict, repeats: int, block: int = 1, clock=time.perf_counter) -> dict:
     times: dict = {name: [] for name in peers}
     for _ in range(repeats):
         for name, fn in peers.items():
-            times[name].append(timed(fn, block))
+            times[name].append(timed(fn, block, clock))
     return {name: statistics.median(t) for name, t in times.items()}
 
 
@@ -114,6 +116,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--block", type=int, default=5, help="steps per timed run of the fast peers")
     parser.add_argument("--channels", type=int, default=8)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--clock", choices=CLOCKS, default="wall",
+                        help="wall: perf_counter; cpu: this process's CPU time (steadier on a machine shared with "
+                             "other jobs; PyTorch runs on one thread)")
     parser.add_argument("--torch-threads", type=int, default=1,
                         help="PyTorch intra-op threads (default 1: numpy's elementwise work is single-threaded)")
     args = parser.parse_args(argv)
@@ -130,11 +135,13 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"conv demo step ({args.batch} digits, Conv2d(1, {args.channels}, 3, padding=1) -> ReLU -> Flatten -> "
           f"Layer({args.channels * 64}, 10), cross-entropy, Adam)")
     print(f"first batched step (trace + compile + step) {compile_time * 1e3:.0f} ms; first losses agree: {losses}")
-    medians = interleaved(fast | parts, args.repeats, args.block)
-    medians["autograd_lite scalar"] = interleaved({"scalar": scalar_step}, max(2, args.repeats // 3))["scalar"]
+    clock = CLOCKS[args.clock]
+    medians = interleaved(fast | parts, args.repeats, args.block, clock)
+    scalar = interleaved({"scalar": scalar_step}, max(2, args.repeats // 3), 1, clock)
+    medians["autograd_lite scalar"] = scalar["scalar"]
     base = medians["PyTorch float64"]
     for name, t in medians.items():
-        print(f"  {name:40s} {t * 1e3:9.2f} ms/step  {t / base:8.1f} x PyTorch")
+        print(f"  {name:40s} {t * 1e3:9.2f} ms/step ({args.clock})  {t / base:8.1f} x PyTorch")
     return medians
 
 
