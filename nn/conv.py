@@ -81,7 +81,7 @@ class _ConvNd(Module):
         self.weight = [Value(v, self._label("w", (c, *offset))) for c in range(self.out_channels)
                        for offset, v in zip(self.offsets, he(fan_in, self.out_channels, rng))]
         self.bias = [Value(0.0, self._label("b", (c,))) for c in range(self.out_channels)]
-        self._patch_cache: dict[tuple[int, ...], tuple[tuple[int, ...], list[list[int]]]] = {}
+        self._patch_cache: dict[tuple[int, ...], tuple[tuple[int, ...], list[list[int]], list[list[Label]]]] = {}
 
     # -- labels ----------------------------------------------------------------------------
     def _groups(self, channel: int) -> dict[str, Group]:
@@ -143,9 +143,10 @@ class _ConvNd(Module):
                              f"{tuple(k - 2 * p for k, p in zip(self.kernel_size, self.padding))}, got {tuple(size)}")
         return out
 
-    def _patches(self, size: tuple[int, ...]) -> tuple[tuple[int, ...], list[list[int]]]:
-        """The output size for inputs of spatial `size` and, per output position (row-major), the flat
-        input index each kernel offset reads (-1: padding). Depends on the size only: kept per size."""
+    def _patches(self, size: tuple[int, ...]) -> tuple[tuple[int, ...], list[list[int]], list[list[Label]]]:
+        """The output size for inputs of spatial `size`; per output position (row-major), the flat input
+        index each kernel offset reads (-1: padding); and the outputs' labels, per channel and position.
+        They depend on the size only, so they are kept per size (as a Neuron keeps its labels)."""
         if size not in self._patch_cache:
             out_size = self.output_size(size)
             # the flat (row-major) index of input (c', *at) is c' * prod(size) + sum_d at_d * steps_d
@@ -159,23 +160,25 @@ class _ConvNd(Module):
                     inside = all(0 <= a < n for a, n in zip(at, size))
                     patch.append(c_in * channel + sum(a * t for a, t in zip(at, steps)) if inside else -1)
                 patches.append(patch)
-            self._patch_cache[size] = out_size, patches
+            delta = "delta" if self.l is None else f"delta{self.l}"
+            labels = [[self._label("z", (c, *position), grad_name=delta)
+                       for position in itertools.product(*map(range, out_size))] for c in range(self.out_channels)]
+            self._patch_cache[size] = out_size, patches, labels
         return self._patch_cache[size]
 
     def forward(self, x: Any) -> list:
         """z for input x of layout (C_in, *size): nested lists (C_out, *output_size) of weighted-sum nodes."""
         flat, (_, *size) = self._grid(x)
-        out_size, patches = self._patches(tuple(size))
+        out_size, patches, labels = self._patches(tuple(size))
         flat.append(Const(0.0, Label("pad", role="padding")))  # index -1: the zero outside the input, one node
         n_w = len(self.offsets)
-        delta = "delta" if self.l is None else f"delta{self.l}"
         outputs = []
         for c in range(self.out_channels):
             w, b = self.weight[c * n_w:(c + 1) * n_w], self.bias[c]
             zs = []
-            for position, patch in zip(itertools.product(*map(range, out_size)), patches):
+            for patch, label in zip(patches, labels[c]):
                 z = weighted_sum(w, [flat[k] for k in patch], b)
-                z.label = self._label("z", (c, *position), grad_name=delta)
+                z.label = label
                 zs.append(z)
             outputs.append(_nest(zs, out_size))
         return outputs
