@@ -2,6 +2,7 @@
 
 from . import bptt, equations, losses, optim
 from .containers import Residual, Sequential
+from .conv import Conv1d, Conv2d, Flatten, ReLU, Sigmoid, Tanh
 from .data import make_moons
 from .layers import MLP, Layer, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, log_softmax, mse, softmax
@@ -13,6 +14,12 @@ from .trace import Trace
 from .training import History, accuracy, fit
 
 __all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Flatten",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
     "MLP",
     "History",
     "Layer",

@@ -7,12 +7,16 @@ with every node holding a vector over the batch. The numbers are those of the sc
 same operation table, with numpy (see `autograd_lite.replay`). The loss of a batch is the mean over
 samples of the per-sample loss, as the nn losses average (a loss that sums is detected and summed).
 
+Models: any callable with ``parameters()`` whose forward takes ONE sample -- a list of numbers, or
+nested lists of them (a convolution's channels x positions) -- and returns a Value or a list of
+Values: an nn.MLP, a Sequential, an RNN, a Conv2d stack or a user's own Module alike. X is the
+batch of such samples (an array of shape (batch, *sample shape)); the model is traced on
+placeholder Values nested as one sample is.
+
 `BatchedTrainer.outputs` replays the same program for the model's outputs alone (fit's accuracy
 after each epoch).
 
-Placeholders: the sample's inputs a^(0)_k and its target(s) become input leaves of the replay. A sample
-of nested rows (a sequence of T steps for an nn.RNN: X of shape (batch, T, nin)) is given to the
-model nested, and its numbers are replayed in order as one row.
+Placeholders: the sample's inputs a^(0)_k and its target(s) become input leaves of the replay.
 For cross-entropy with class indices, the target is passed as one-hot probabilities, so the graph's
 structure does not depend on the class (one index would pick one logit: a different graph per class).
 
@@ -27,7 +31,8 @@ anywhere but in the trainer you hold.
 
 Not detected: a model whose graph depends on the data in a way the traced samples (the first one,
 the last one and one of another target) do not reveal, and structural edits to a model the
-fingerprint does not see (anything but parameters being replaced and neurons' activations changed):
+fingerprint does not see (anything but parameters being replaced and the activations of the model's
+innermost parts changed):
 build a new `BatchedTrainer`, or use engine="scalar", after such edits.
 """
 
@@ -42,16 +47,28 @@ from autograd_lite import Value, compile, enable_grad, no_grad
 from autograd_lite.replay import Replay, ReplayError
 
 from .losses import cross_entropy
+from .module import Module
 
 __all__ = ["BatchedTrainer", "batched_loss_and_grads"]
 
 _CHUNK = 256  # samples per replay in outputs(): bounds the scratch memory (graph rows x samples)
 
 
+def _parts(model: Any) -> list:
+    """The model's innermost parts, in order: the Modules among `named_members` (recursively) of an
+    nn.Module, or ``layers`` then ``neurons`` of a model that keeps nn's attributes without being one."""
+    if isinstance(model, Module):
+        children = [m for _, member in model.named_members()
+                    for m in (member if isinstance(member, (list, tuple)) else (member,)) if isinstance(m, Module)]
+    else:
+        children = list(getattr(model, "layers", None) or getattr(model, "neurons", None) or ())
+    return [part for child in children for part in _parts(child)] if children else [model]
+
+
 def _fingerprint(model: Any) -> tuple:
-    """What can change a model's graph without replacing its parameters: the neurons' activations."""
-    return tuple(getattr(n, "activation", None) for layer in getattr(model, "layers", ())
-                 for n in getattr(layer, "neurons", ()))
+    """What can change a model's graph without replacing its parameters: its innermost parts'
+    activations (a neuron's, an RNN cell's, a convolution's -- whichever part has one)."""
+    return tuple(getattr(part, "activation", None) for part in _parts(model))
 
 
 def _same_values(a: Sequence[Value], b: Sequence[Value]) -> bool:
@@ -96,8 +113,8 @@ class BatchedTrainer:
         each parameter's ``.grad`` is increased by the loss's gradient, as backward() would."""
         import numpy as np
 
-        X, y, classes = self._batch(X, y)
-        program = self._program(X, y, classes)
+        X, shape, y, classes = self._batch(X, y)
+        program = self._program(X, shape, y, classes)
         n_out = program.n_out
         if classes:
             index = y.astype(int)
@@ -108,8 +125,7 @@ class BatchedTrainer:
         else:
             targets = y.reshape(len(y), -1)
             self._check_targets(program.accepted, program.single, program.n_out, targets, y.ndim == 1)
-        loss, _ = program.replay.run(np.hstack([X.reshape(len(X), -1), targets]), reduction=program.reduction,
-                                     accumulate=True)
+        loss, _ = program.replay.run(np.hstack([X, targets]), reduction=program.reduction, accumulate=True)
         return loss
 
     def outputs(self, X: Any, y: Any) -> list:
@@ -118,22 +134,28 @@ class BatchedTrainer:
         sample) fixes the program's layout, since the compiled graph is the loss; its values are unused."""
         import numpy as np
 
-        X, y, classes = self._batch(X, y)
-        program = self._program(X, y, classes)
-        X = X.reshape(len(X), -1)  # a sample of nested lists (a sequence) is its numbers in order
+        X, shape, y, classes = self._batch(X, y)
+        program = self._program(X, shape, y, classes)
         n_targets = len(program.replay.inputs) - X.shape[1]
         out = np.vstack([program.replay.outputs(np.hstack([chunk, np.zeros((len(chunk), n_targets))]))
                          for chunk in (X[s:s + _CHUNK] for s in range(0, len(X), _CHUNK))])
         return out[:, 0].tolist() if program.single else out.tolist()
 
-    def _batch(self, X: Any, y: Any) -> tuple[Any, Any, bool]:
-        """X and y as float arrays, checked, and whether y holds class indices."""
+    def _batch(self, X: Any, y: Any) -> tuple[Any, tuple[int, ...], Any, bool]:
+        """X as a float array of one flat row per sample, the shape of one sample (a list of numbers,
+        or nested lists: a conv model's channels x positions), y as floats, and whether y holds
+        class indices; all checked."""
         import numpy as np
 
-        X = np.asarray(X, dtype=float)
+        try:
+            X = np.asarray(X, dtype=float)
+        except ValueError as e:  # ragged nesting: samples of different shapes
+            raise ValueError(f"X must be a batch of samples of one shape (numbers, or equally nested lists of "
+                             f"numbers): {e}") from None
         y = np.asarray(y, dtype=float)
-        if X.ndim < 2 or len(X) == 0:
-            raise ValueError(f"X must be a non-empty batch of samples, one row each; got shape {X.shape}")
+        if X.ndim < 2 or len(X) == 0 or X.size == 0:
+            raise ValueError(f"X must be a non-empty batch of samples, one row each (a list of numbers, or "
+                             f"nested lists); got shape {X.shape}")
         if y.ndim not in (1, 2) or len(y) != len(X):
             raise ValueError(f"y must hold one target (a number or a row) per sample: got shape {y.shape} "
                              f"for {len(X)} samples")
@@ -141,7 +163,7 @@ class BatchedTrainer:
             y.ndim == 1 and self.loss is cross_entropy)
         if classes and y.ndim != 1:
             raise ValueError(f"class targets are one class index per sample, got shape {y.shape}")
-        return X, y, classes
+        return X.reshape(len(X), -1), X.shape[1:], y, classes
 
     def _check_targets(self, accepted: set[tuple], single: bool, n_out: int, targets: Any, scalar: bool) -> None:
         """Give the loss each target row not accepted before, as numbers: it raises as on the scalar path."""
@@ -158,17 +180,17 @@ class BatchedTrainer:
                 raise type(e)(f"sample {i} of the batch: {e}") from e
             accepted.add(key)
 
-    def _program(self, X: Any, y: Any, classes: bool) -> _Program:
+    def _program(self, X: Any, shape: tuple[int, ...], y: Any, classes: bool) -> _Program:
         if _fingerprint(self.model) != self._fingerprint:
             raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
                               "make a new BatchedTrainer")
-        layout = (X.shape[1:], classes, y.shape[1:])
+        layout = (shape, classes, y.shape[1:])
         cached = self._programs.get(layout)
         params = list(self.model.parameters())
         if cached is not None and _same_values(params, cached.replay.params):
             return cached
         samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
-        traces = [self._trace(X[k], y[k], classes) for k in samples]
+        traces = [self._trace(X[k], shape, y[k], classes) for k in samples]
         (root, inputs, (out, t), n_out), *others = traces
         single = not isinstance(out, Sequence)
         accepted: set[tuple] = set()
@@ -181,13 +203,18 @@ class BatchedTrainer:
         self._programs[layout] = program
         return program
 
-    def _trace(self, x: Any, target: Any, classes: bool) -> tuple[Value, list[Value], tuple, int]:
+    def _trace(self, x: Any, shape: tuple[int, ...], target: Any, classes: bool) -> tuple[Value, list, tuple, int]:
         """One sample's loss graph over placeholder leaves: (root, placeholders, (outputs, target),
-        number of model outputs)."""
-        inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x.ravel())]
-        sample = inputs
-        for n in reversed(x.shape[1:]):  # nested as x is: a sequence's steps (an nn.RNN's input)
-            sample = [sample[i:i + n] for i in range(0, len(sample), n)]
+        number of model outputs). `x` is the sample's flat row; the model gets it in `shape` (nested
+        lists of placeholders when the sample has more than one axis)."""
+        import numpy as np
+
+        inputs = [Value(float(v), label=f"a[0]_{k + 1}") for k, v in enumerate(x)]
+        sample: list = inputs
+        if len(shape) > 1:
+            nested = np.empty(len(inputs), dtype=object)
+            nested[:] = inputs
+            sample = nested.reshape(shape).tolist()
         with enable_grad():  # a trace under no_grad() would record nothing to replay
             out = self.model(sample)
             n_out = len(out) if isinstance(out, Sequence) else 1

@@ -13,7 +13,7 @@ import pytest
 from autograd_lite.render import find_program
 
 DEMOS = Path(__file__).parent.parent / "demos"
-NAMES = ["moons", "trace_graph", "step_backward", "equations", "gradients", "digits", "sequence"]
+NAMES = ["moons", "trace_graph", "step_backward", "equations", "gradients", "digits", "sequence", "conv"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 needs_dot = pytest.mark.skipif(find_program() is None, reason="no dot program to render diagrams")
@@ -184,6 +184,19 @@ def test_digits(monkeypatch, capsys, engine):
     assert "200 training and 360 test images" in out
     assert result["test_accuracy"] > 0.5  # 10 classes: chance is 0.1
     assert f"test accuracy {result['test_accuracy']:.1%}" in out
+
+
+def test_conv(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    result = load("conv", monkeypatch).main(["--train-size", "200", "--epochs", "2", "--channels", "2",
+                                             "--no-progress", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "200 training and 360 test images" in out and "batched engine" in out
+    assert result["test_accuracy"] > 0.5  # 10 classes: chance is 0.1
+    assert f"test accuracy {result['test_accuracy']:.1%}" in out
+    assert result["grad"] == pytest.approx(result["sum"], rel=1e-9, abs=1e-15)  # the sum over positions
+    check_png(tmp_path / "conv.png")
 
 
 def test_digits_without_sklearn_names_the_extra(monkeypatch):

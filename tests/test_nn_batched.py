@@ -13,7 +13,7 @@ import pytest
 from tiny_mlp import StandIn
 
 import nn
-from autograd_lite import ReplayError, Value, logsumexp, no_grad
+from autograd_lite import ReplayError, Value, logsumexp, no_grad, weighted_sum
 from nn.batched import BatchedTrainer, batched_loss_and_grads
 
 REL = 1e-12
@@ -30,11 +30,11 @@ def scalar_loss_and_grads(model, loss, X, targets):
     for x, t in zip(X, targets):
         for p in params:
             p.grad = 0.0
-        loss([model(list(map(float, x)))], [t]).backward()
+        loss([model(np.asarray(x, dtype=float).tolist())], [t]).backward()
         scale += np.abs([p.grad for p in params]) / len(X)
     for p in params:
         p.grad = 0.0
-    L = loss([model(list(map(float, x))) for x in X], list(targets))
+    L = loss([model(np.asarray(x, dtype=float).tolist()) for x in X], list(targets))
     L.backward()
     grads = [p.grad for p in params]
     for p in params:
@@ -254,7 +254,8 @@ def test_a_loss_that_is_neither_mean_nor_sum_is_refused():
 
 
 @pytest.mark.parametrize("X, y, message", [
-    (np.ones(3), np.ones(3), r"X must be a non-empty batch of samples, one row each; got shape \(3,\)"),
+    (np.ones(3), np.ones(3), r"X must be a non-empty batch of samples, one row each .*; got shape \(3,\)"),
+    ([[1.0], [1.0, 2.0]], np.ones(2), r"X must be a batch of samples of one shape"),
     (np.ones((3, 1)), np.ones(2), r"one target .* per sample: got shape \(2,\) for 3 samples"),
     (np.ones((2, 1)), np.array([0, 2]), r"class targets must be integers in 0\.\.1 \(the model has 2 outputs\), "
                                         r"got \[2\.0\]"),
@@ -294,3 +295,89 @@ def test_math_is_the_scalar_engines_on_a_single_sample():
     loss = batched_loss_and_grads(model, mse, np.array([[2.0, 3.0]]), np.array([1.0]))
     z = 2.0 * w[0].data + 3.0 * w[1].data + b.data
     assert loss == pytest.approx((z - 1.0) ** 2, rel=REL) and math.isclose(w[1].grad, 2 * (z - 1.0) * 3.0, rel_tol=REL)
+
+
+# -- any Module taking one sample: a user's own, flat or nested input (not only an MLP) --------------
+
+class Gated(nn.Module):
+    """A hand-written model, no Layer inside: out_j = tanh(u_j * x_0 * x_1 + v_j * x_2) * sigmoid(g . x)."""
+
+    def __init__(self, seed):
+        rng = random.Random(seed)
+        self.u = [Value(rng.gauss(0, 1)) for _ in range(2)]
+        self.v = [Value(rng.gauss(0, 1)) for _ in range(2)]
+        self.g = [Value(rng.gauss(0, 1)) for _ in range(3)]
+        self.activation = "tanh"
+
+    def named_members(self):
+        return (("u", self.u), ("v", self.v), ("g", self.g))
+
+    def forward(self, x):
+        gate = sum((gk * xk for gk, xk in zip(self.g, x)), Value(0.0)).sigmoid()
+        return [getattr(u * x[0] * x[1] + v * x[2], self.activation)() * gate for u, v in zip(self.u, self.v)]
+
+
+class TinyConv(nn.Module):
+    """One 2x2 kernel sliding over a channels x 3 x 3 image (nested lists), relu, then a linear read-out."""
+
+    def __init__(self, channels, seed):
+        rng = random.Random(seed)
+        self.kernel = [Value(rng.gauss(0, 1)) for _ in range(4 * channels)]
+        self.out = [Value(rng.gauss(0, 1)) for _ in range(4)]
+        self.bias = Value(0.1)
+
+    def named_members(self):
+        return (("kernel", self.kernel), ("out", self.out), ("bias", self.bias))
+
+    def forward(self, image):
+        assert isinstance(image[0][0], list), "a nested sample: channels x rows x columns"
+        maps = []
+        for i in range(2):
+            for j in range(2):
+                patch = [image[c][i + di][j + dj] for c in range(len(image)) for di in (0, 1) for dj in (0, 1)]
+                maps.append(weighted_sum(self.kernel, patch, self.bias).relu())
+        return weighted_sum(self.out, maps, 0.0)
+
+
+def test_a_hand_written_module_matches_the_scalar_engine():
+    rng = np.random.default_rng(2)
+    X, Y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+    assert_matches_scalar(Gated(1), mse, X, Y.tolist(), Y)
+    classes = rng.integers(0, 2, size=7)
+    assert_matches_scalar(Gated(2), soft_cross_entropy, X, np.eye(2)[classes].tolist(), np.eye(2)[classes])
+
+
+def test_a_module_taking_nested_samples_matches_the_scalar_engine():
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(6, 2, 3, 3)), rng.normal(size=6)
+    model = TinyConv(2, seed=4)
+    want_loss, want, scale = scalar_loss_and_grads(model, mse, X, y.tolist())
+    trainer = BatchedTrainer(model, mse)
+    assert trainer.loss_and_grads(X, y) == pytest.approx(want_loss, rel=REL)
+    got = np.array([p.grad for p in model.parameters()])
+    assert np.all(np.abs(got - want) <= REL * (np.abs(want) + scale) + 1e-300)
+    with no_grad():
+        assert trainer.outputs(X, y) == pytest.approx([model(x.tolist()).data for x in X], rel=REL)
+
+
+def test_fit_trains_a_hand_written_module_with_either_engine_alike():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(24, 2, 3, 3))
+    y = np.sign(X[:, 0, 1, 1] + 0.1)
+    final = {}
+    for engine in ("scalar", "batched"):
+        model = TinyConv(2, seed=5)
+        history = nn.fit(model, X.tolist(), y.tolist(), loss="hinge", epochs=2, batch_size=8, seed=0,
+                         optimizer=nn.optim.SGD(model.parameters(), lr=0.1), progress=False, engine=engine)
+        final[engine] = (np.array([p.data for p in model.parameters()]), history.loss, history.accuracy)
+    assert np.allclose(final["batched"][0], final["scalar"][0], rtol=1e-9, atol=1e-12)
+    assert np.allclose(final["batched"][1], final["scalar"][1], rtol=1e-9) and final["batched"][2] == final["scalar"][2]
+
+
+def test_a_hand_written_modules_changed_activation_is_refused():
+    model, X, y = Gated(3), np.ones((2, 3)), np.zeros((2, 2))
+    trainer = BatchedTrainer(model, mse)
+    trainer.loss_and_grads(X, y)
+    model.activation = "relu"
+    with pytest.raises(ReplayError, match="activations changed"):
+        trainer.loss_and_grads(X, y)
