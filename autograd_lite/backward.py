@@ -9,8 +9,10 @@ node applies the chain rule to its operands:
 (`autograd_lite.stepper`) both call it, so they agree bit for bit. The operation table
 (`autograd_lite.ops`) supplies each operand's share ``(d node / d x_i) * dL/dnode``.
 
-This module reads nodes only through their attributes (``operation``, the operand slots ``_a`` and
-``_b``, ``_data``, ``_grad``) and imports nothing above it: `autograd_lite.value` builds on it.
+This module reads nodes only through their attributes (``operation``, ``parents``, the operand slots
+``_a`` and ``_b``, ``_data``, ``_grad``) and imports nothing above it: `autograd_lite.value` builds
+on it. A number mixed into an operation (the 0.5 in ``y * 0.5``) is kept in its slot as a float
+until something asks for the node's ``parents``, which makes it a constant leaf.
 """
 
 from __future__ import annotations
@@ -25,18 +27,6 @@ if TYPE_CHECKING:
     from .value import Value
 
 
-def operands(node: Value) -> tuple[Value, ...]:
-    """The node's operands, in order (``()`` for a leaf); `Value.parents` for nodes of any class."""
-    operation = node.operation
-    if operation is None:
-        return ()
-    if operation.arity == 2:
-        return (node._a, node._b)
-    if operation.arity == 1:
-        return (node._a,)
-    return node._a
-
-
 def general_chain_rule(node: Value) -> tuple[float, ...]:
     """The chain rule at one node, as it reads: ``x_i.grad += share_i`` for each operand x_i, with
     ``share_i = (d node / d x_i) * node.grad`` from the operation table. Returns the shares.
@@ -44,9 +34,9 @@ def general_chain_rule(node: Value) -> tuple[float, ...]:
     Operations of one or two operands run this same rule unrolled, generated from the table by
     `autograd_lite.specialise` (``operation.chain_rule``): no call through ``backward``, 2-3x faster.
     """
-    operands_ = operands(node)
-    shares = node.operation.backward(floatmath, node._grad, node._data, *[x._data for x in operands_])
-    for operand, share in zip(operands_, shares):
+    operands = node.parents
+    shares = node.operation.backward(floatmath, node._grad, node._data, *[x._data for x in operands])
+    for operand, share in zip(operands, shares):
         operand._grad += share
     return shares
 
@@ -61,7 +51,7 @@ def local_gradients(node: Value) -> tuple[float, ...]:
     """d node / d x_i for each operand x_i (empty for a leaf): the shares for a gradient of 1."""
     if node.operation is None:
         return ()
-    return node.operation.backward(floatmath, 1.0, node._data, *[p._data for p in operands(node)])
+    return node.operation.backward(floatmath, 1.0, node._data, *[p._data for p in node.parents])
 
 
 def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
@@ -87,8 +77,14 @@ def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
             visited.add(node)
             stack.append(node)
             stack.append(None)
-            arity = node.operation.arity  # the operands, read as `operands` does, without a call
-            for operand in (node._a, node._b) if arity == 2 else (node._a,) if arity == 1 else node._a:
+            if leaves:  # every operand, numbers folded into the node included (`Value.parents`)
+                operands = node.parents
+            else:  # only the interior ones: read the slots, where a folded number is a float
+                arity = node.operation.arity
+                operands = (node._a, node._b) if arity == 2 else (node._a,) if arity == 1 else node._a
+            for operand in operands:
+                if type(operand) is float:
+                    continue
                 if operand.operation is not None:
                     if operand not in visited:
                         stack.append(operand)

@@ -7,11 +7,12 @@ once per operation of fixed arity (one or two operands) instead of calling throu
 ``Operation.backward`` (`autograd_lite.ops`) are copied into two templates with Python's `ast`,
 their parameters renamed, so the table stays the only place the mathematics is written:
 
-- ``operation.apply(a, b)``: the node made from two Values or numbers (numbers become constants;
-  anything else gives ``NotImplemented``, so Python reports an unsupported operand), built by
-  `autograd_lite.value.node`;
-- ``operation.chain_rule(node)``: ``x_i.grad += share_i`` for each operand, returning the shares,
-  exactly `autograd_lite.backward.general_chain_rule` unrolled.
+- ``operation.apply(a, b)``: the node made from two Values or numbers (a float is folded into the
+  node, kept in its operand slot until ``parents`` makes it a constant leaf; another real number
+  becomes a constant leaf; anything else gives ``NotImplemented``, so Python reports an unsupported
+  operand);
+- ``operation.chain_rule(node)``: ``x_i.grad += share_i`` for each operand (a folded number has no
+  grad to update), returning the shares: `autograd_lite.backward.general_chain_rule` unrolled.
 
 Operations of any arity (wsum, logsumexp) keep the general versions. ``source(operation)`` returns
 the generated text; it is registered with `linecache`, so tracebacks and ``inspect.getsource`` show
@@ -50,15 +51,26 @@ def apply(a):
 """,
     2: """\
 def apply(a, b):
-    try:
-        if type(a) is not Value:
+    if type(a) is Value:
+        a_data = a._data
+    elif type(a) is float:  # a number: folded into the node
+        a_data = a
+    else:
+        try:
             a = constant(a)
-        if type(b) is not Value:
+        except TypeError:
+            return NotImplemented
+        a_data = a._data
+    if type(b) is Value:
+        b_data = b._data
+    elif type(b) is float:
+        b_data = b
+    else:
+        try:
             b = constant(b)
-    except TypeError:
-        return NotImplemented
-    a_data = a._data
-    b_data = b._data
+        except TypeError:
+            return NotImplemented
+        b_data = b._data
 {forward}
     if modes.plain:
         out = new(Value)
@@ -88,8 +100,10 @@ def chain_rule(node):
     b = node._b
 {load}
 {backward}
-    a._grad += share0
-    b._grad += share1
+    if type(a) is not float:
+        a._grad += share0
+    if type(b) is not float:
+        b._grad += share1
     return (share0, share1)
 """,
 }
@@ -143,8 +157,9 @@ def _chain_rule_source(operation: type[Operation]) -> str:
     operands = ["a_data", "b_data"][:n]
     params = ["xp", "grad", "out", *operands]
     body, used = _inline(operation.backward, dict(zip(params, params)), [f"share{i}" for i in range(n)])
-    loads = {"grad": "grad = node._grad", "out": "out = node._data", "a_data": "a_data = a._data",
-             "b_data": "b_data = b._data"}
+    loads = {"grad": "grad = node._grad", "out": "out = node._data",
+             "a_data": "a_data = a._data" if n == 1 else "a_data = a if type(a) is float else a._data",
+             "b_data": "b_data = b if type(b) is float else b._data"}
     load = "\n".join("    " + line for name, line in loads.items() if name in used)
     return _CHAIN_RULE[n].format(load=load, backward=body)
 

@@ -7,8 +7,10 @@ the mathematics is in the table, the chain rule in `autograd_lite.backward`.
 
 A node refers to its operands and never to itself or its consumers, so a graph has no reference
 cycles and is freed by reference counting as soon as it is dropped. The operands are kept in two
-slots, not a tuple: one object per node instead of two is the largest single saving of time and
-memory in the engine (see benchmarks/designs.py); ``parents`` builds the tuple when asked.
+slots, not a tuple, and a number mixed in (the 0.5 in ``y * 0.5``) stays a float in its slot: one
+object per node instead of two or three is the largest saving of time and memory in the engine
+(see benchmarks/designs.py). ``parents`` builds the tuple when asked, and makes a folded number
+the constant leaf (`Const`) the stepper and the diagrams show.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import floatmath, specialise
 from .anomaly import check_forward
 from .backward import backward as backpropagate
-from .backward import general_chain_rule, operands
+from .backward import general_chain_rule
 from .modes import modes
 from .ops import (
     OPERATIONS,
@@ -109,8 +111,10 @@ class Value:
     def grad(self, g: Any) -> None:
         self._grad = 0.0 if g is None else g if type(g) is float else real(g, "Value.grad")
 
-    #: The operands of the operation that made this node, in order (``()`` for a leaf).
-    parents = property(operands)
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands of the operation that made this node, in order (``()`` for a leaf)."""
+        return operands(self)
 
     @property
     def op(self) -> str:
@@ -239,6 +243,23 @@ def constant(x: Any) -> Value:
     return c
 
 
+def operands(node: Value) -> tuple[Value, ...]:
+    """`node`'s operands in order. A number folded into the node (kept as a float in its slot, see
+    `autograd_lite.specialise`) becomes its constant leaf here, once: later calls return the same one."""
+    operation = node.operation
+    if operation is None:
+        return ()
+    if operation.arity == 1:
+        return (node._a,)
+    if operation.arity is None:
+        return node._a
+    if type(node._a) is float:
+        node._a = constant(node._a)
+    if type(node._b) is float:
+        node._b = constant(node._b)
+    return (node._a, node._b)
+
+
 def node(operation: type[Operation], data: float, a: Any, b: Any = None) -> Value:
     """The node `operation` made, with value `data` and operands `a` (and `b`, or a tuple of them in
     `a`): the one place nodes are built. Under `no_grad()` it records nothing and is a leaf."""
@@ -253,7 +274,8 @@ def node(operation: type[Operation], data: float, a: Any, b: Any = None) -> Valu
         return out
     out.operation = None
     if modes.anomaly:
-        check_forward(operation, data, (a, b) if operation.arity == 2 else (a,) if operation.arity == 1 else a)
+        check_forward(operation, data, tuple(map(constant, (a, b))) if operation.arity == 2 else
+                      (a,) if operation.arity == 1 else a)
     if modes.grad_enabled:
         out.operation = operation
         out._a = a

@@ -27,10 +27,12 @@ def bits(x: float) -> bytes:
 
 
 def shape(root: Value) -> list[tuple]:
-    """Each node's operation, label, constant-ness, data and grad, and its parents' positions."""
+    """Each node's operation, label, constant-ness, data and grad, and its parents' positions. (A
+    constant's grad is not compared: a number folded into an operation gets none, see specialise.)"""
     order = topological_order(root)
     at = {node: i for i, node in enumerate(order)}
-    return [(n.op, n.label, n.is_constant, bits(n.data), bits(n.grad), tuple(at[p] for p in n.parents)) for n in order]
+    return [(n.op, n.label, n.is_constant, bits(n.data), None if n.is_constant else bits(n.grad),
+             tuple(at[p] for p in n.parents)) for n in order]
 
 
 # -- the language: the same graph as Python builds -------------------------------------------------
