@@ -65,10 +65,10 @@ def _parts(model: Any) -> list:
     return [part for child in children for part in _parts(child)] if children else [model]
 
 
-def _fingerprint(model: Any) -> tuple:
+def _fingerprint(parts: list) -> tuple:
     """What can change a model's graph without replacing its parameters: its innermost parts'
     activations (a neuron's, an RNN cell's, a convolution's -- whichever part has one)."""
-    return tuple(getattr(part, "activation", None) for part in _parts(model))
+    return tuple(getattr(part, "activation", None) for part in parts)
 
 
 def _same_values(a: Sequence[Value], b: Sequence[Value]) -> bool:
@@ -106,7 +106,8 @@ class BatchedTrainer:
         self.model, self.loss = model, loss
         self.class_targets = class_targets
         self._programs: dict[tuple, _Program] = {}  # by batch layout
-        self._fingerprint = _fingerprint(model)
+        self._parts = _parts(model)  # walked again only when the parameters change (a step reads these)
+        self._fingerprint = _fingerprint(self._parts)
 
     def loss_and_grads(self, X: Any, y: Any) -> float:
         """The loss of the batch (X: one row per sample; y: one target per sample) as a float;
@@ -181,12 +182,14 @@ class BatchedTrainer:
             accepted.add(key)
 
     def _program(self, X: Any, shape: tuple[int, ...], y: Any, classes: bool) -> _Program:
-        if _fingerprint(self.model) != self._fingerprint:
-            raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
-                              "make a new BatchedTrainer")
         layout = (shape, classes, y.shape[1:])
         cached = self._programs.get(layout)
         params = list(self.model.parameters())
+        if cached is None or not _same_values(params, cached.replay.params):
+            self._parts = _parts(self.model)  # parts may have been replaced with the parameters
+        if _fingerprint(self._parts) != self._fingerprint:
+            raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
+                              "make a new BatchedTrainer")
         if cached is not None and _same_values(params, cached.replay.params):
             return cached
         samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
