@@ -115,15 +115,25 @@ def _add(target: Any, rounds: list[tuple[Any, Any]], source: Any) -> None:
         target[rows] += source[positions]
 
 
-def _gather(V: Any, rows: Any, batch: int) -> tuple[Any, tuple[Any, Any] | None]:
-    """Rows of V for a group: a view when consecutive, else a buffer and the (rows, buffer) gather that
-    fills it at every forward."""
+def _view_or_buffer(base: Any, index: Any) -> tuple[Any, tuple | None]:
+    """``base[index]`` (positions along base's first axis; `index` a slice or an array of any shape) as a
+    view of base where the positions allow (see `_strided`), else as a buffer and the gather that fills
+    it at every forward: (base, index, buffer), for `_fill`."""
     import numpy as np
 
-    if type(rows) is slice:
-        return V[rows], None
-    buffer = np.empty((len(rows), batch))
-    return buffer, (rows, buffer)
+    view = base[index] if type(index) is slice else _strided(base, index)
+    if view is not None:
+        return view, None
+    buffer = np.empty(np.shape(index) + base.shape[1:])
+    return buffer, (base, index, buffer)
+
+
+def _fill(gathers: list[tuple]) -> None:
+    """Run the gathers of `_view_or_buffer`: buffer = base[index]."""
+    import numpy as np
+
+    for base, index, buffer in gathers:
+        np.take(base, index, axis=0, out=buffer, mode="clip")  # the positions are valid
 
 
 class _Elementwise:
@@ -156,19 +166,16 @@ class _Elementwise:
     def describe(self) -> str:
         return f"elementwise     {self.fn.name} x {self.stop - self.start}"
 
-    def scratch(self, V: Any, batch: int) -> tuple:
+    def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
         """(operand arrays, their gathers, the contributions' buffer) for one batch size."""
         import numpy as np
 
-        x, gathers = zip(*(_gather(V, rows, batch) for rows in self.rows))
-        return x, [g for g in gathers if g], np.empty((len(self.live), self.stop - self.start, batch))
+        x, gathers = zip(*(_view_or_buffer(V, rows) for rows in self.rows))
+        return x, [g for g in gathers if g], np.empty((len(self.live), self.stop - self.start, V.shape[1]))
 
     def forward(self, V: Any, leaf: Any, scratch: tuple) -> None:
-        import numpy as np
-
         x, gathers, _ = scratch
-        for rows, buffer in gathers:
-            np.take(V, rows, axis=0, out=buffer, mode="clip")  # the rows are valid
+        _fill(gathers)
         V[self.start:self.stop] = _value(self.fn, x)
 
     def backward(self, V: Any, G: Any, params: Any, scratch: tuple) -> None:
@@ -211,27 +218,28 @@ class _Matrix:
         m, n = self.weights.shape
         return f"matrix product  z = W a + b, W {m} x {n} ({m} weighted sums of the same {n} inputs)"
 
-    def scratch(self, V: Any, batch: int) -> tuple:
-        """(W, A, its gather, b, dL/dW's buffer) for one batch size."""
+    def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
+        """For one batch size: W, A and b -- views of the leaves' values and V where their positions
+        allow, else buffers, with the gathers that fill them -- dL/dW's buffer, and where the weights'
+        and biases' gradients are added: views of the parameters' accumulator, or None (by rounds)."""
         import numpy as np
 
         m, n = self.weights.shape
-        A, gather = _gather(V, self.inputs, batch)
-        b = np.empty((m, 1) if self.bias_leaf else (m, batch))
-        dW = np.empty((m, n) if self.summed else (m, n, batch))
-        return np.empty((m, n)), A, gather, b, dW
+        W, W_gather = _view_or_buffer(leaf, self.weights)
+        A, A_gather = _view_or_buffer(V, self.inputs)
+        b, b_gather = _view_or_buffer(leaf, self.bias[:, None]) if self.bias_leaf else _view_or_buffer(V, self.bias)
+        gathers = [g for g in (W_gather, A_gather, b_gather) if g]
+        dW = np.empty((m, n) if self.summed else (m, n, V.shape[1]))
+        n_params = len(params)
+        dW_to = _strided(params, self.weights) if (self.weights < n_params).all() else None
+        db_to = _strided(params, self.bias) if self.bias_leaf and (self.bias < n_params).all() else None
+        return W, A, b, gathers, dW, dW_to, db_to
 
     def forward(self, V: Any, leaf: Any, scratch: tuple) -> None:
         import numpy as np
 
-        W, A, gather, b, _ = scratch
-        np.take(leaf, self.weights, out=W)
-        if gather:
-            np.take(V, gather[0], axis=0, out=A, mode="clip")
-        if self.bias_leaf:
-            np.take(leaf, self.bias[:, None], out=b)
-        else:
-            np.take(V, self.bias, axis=0, out=b, mode="clip")
+        W, A, b, gathers = scratch[:4]
+        _fill(gathers)
         Z = V[self.start:self.stop]
         np.matmul(W, A, out=Z)
         Z += b
@@ -239,7 +247,7 @@ class _Matrix:
     def backward(self, V: Any, G: Any, params: Any, scratch: tuple) -> None:
         import numpy as np
 
-        W, A, _, _, dW = scratch
+        W, A, _, _, dW, dW_to, db_to = scratch
         delta = G[self.start:self.stop]
         if self.input_rounds:
             _add(G, self.input_rounds, W.T @ delta)
@@ -248,12 +256,38 @@ class _Matrix:
                 np.matmul(delta, A.T, out=dW)
             else:
                 np.multiply(delta[:, None, :], A[None, :, :], out=dW)
-            _add(params, self.weight_rounds, dW.reshape(-1) if self.summed else dW.reshape(-1, dW.shape[2]))
+            if dW_to is not None:  # every weight a parameter, each once, stored evenly: a view
+                dW_to += dW
+            else:
+                _add(params, self.weight_rounds, dW.reshape(-1) if self.summed else dW.reshape(-1, dW.shape[2]))
         if self.bias_rounds:
             if not self.bias_leaf:
                 _add(G, self.bias_rounds, delta)
+                return
+            db = delta.sum(axis=1) if self.summed else delta
+            if db_to is not None:
+                db_to += db
             else:
-                _add(params, self.bias_rounds, delta.sum(axis=1) if self.summed else delta)
+                _add(params, self.bias_rounds, db)
+
+
+def _strided(base: Any, index: Any) -> Any:
+    """``base[index]`` (positions along base's first axis, `index` of any shape) as a view of base when
+    the positions are all different and step evenly along each axis of `index`, else None. A layer's
+    weights stored neuron after neuron (w_j1..w_jn, b_j, w_(j+1)1, ...) are such a view: no gather."""
+    import numpy as np
+    from numpy.lib.stride_tricks import as_strided
+
+    index = np.asarray(index, dtype=np.intp)
+    if index.size == 0 or len(np.unique(index)) != index.size:
+        return None
+    first = int(index.flat[0])
+    steps = [int(np.take(index, 1, axis=a).flat[0]) - first if index.shape[a] > 1 else 0 for a in range(index.ndim)]
+    grid = np.indices(index.shape)
+    if min(steps) < 0 or not np.array_equal(first + sum(g * s for g, s in zip(grid, steps)), index):
+        return None
+    return as_strided(base[first:], shape=index.shape + base.shape[1:],
+                      strides=tuple(s * base.strides[0] for s in steps) + base.strides[1:])
 
 
 def _matrix_inputs(node: Value, leaf: dict[int, int]) -> tuple[Value, ...]:
@@ -283,7 +317,7 @@ class _Workspace:
         self.V[constants] = self.leaf[replay._spread[replay._n_spread_read:]][:, None]
         self.params = np.empty(len(replay.params) if summed else (len(replay.params), batch))
         self.plan = plan
-        self.scratch = [g.scratch(self.V, batch) for g in plan]
+        self.scratch = [g.scratch(self.V, self.leaf, self.params) for g in plan]
 
 
 class Replay:
