@@ -164,7 +164,8 @@ class _Elementwise:
         self.each_rounds = _rounds(each_rows, needs_grad[each_rows])
 
     def describe(self) -> str:
-        return f"elementwise     {self.fn.name} x {self.stop - self.start}"
+        why = " (weights computed or given per example: no matrix form)" if self.fn is ops.WeightedSum else ""
+        return f"elementwise     {self.fn.name} x {self.stop - self.start}{why}"
 
     def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
         """(operand arrays, their gathers, the contributions' buffer) for one batch size."""
@@ -216,7 +217,8 @@ class _Matrix:
 
     def describe(self) -> str:
         m, n = self.weights.shape
-        return f"matrix product  z = W a + b, W {m} x {n} ({m} weighted sums of the same {n} inputs)"
+        sums = "1 weighted sum" if m == 1 else f"{m} weighted sums"
+        return f"matrix product  z = W a + b, W {m} x {n}: {sums} of the same {n} input{'s' * (n > 1)}"
 
     def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
         """For one batch size: W, A and b -- views of the leaves' values and V where their positions
@@ -413,16 +415,13 @@ class Replay:
     def __repr__(self) -> str:
         plan = self._plans[True]
         matrices = sum(isinstance(g, _Matrix) for g in plan)
-        return (f"Replay({self.size} nodes in {len(plan)} groups ({matrices} matrix products), "
+        return (f"Replay({self.size} nodes in {len(plan)} groups ({matrices} matrix product{'s' * (matrices != 1)}), "
                 f"{self._n_inputs} inputs, {len(self.params)} parameters)")
 
     def explain(self) -> str:
         """Each group in the order it runs: which weighted sums run as matrix products (z = W a + b, W's
         size) and which nodes run elementwise (one call to their operation for the group, every lane)."""
-        lines = [repr(self)]
-        for g in self._plans[True]:
-            lines.append(f"  rows {g.start:>5}-{g.stop - 1:<5} {g.describe()}")
-        return "\n".join(lines)
+        return "\n".join([repr(self), *(f"  {k}. {g.describe()}" for k, g in enumerate(self._plans[True], start=1))])
 
     def _lanes(self, X: Any) -> Any:
         import numpy as np

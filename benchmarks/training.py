@@ -52,12 +52,14 @@ def timed(fn, block: int = 1) -> float:
     return (time.perf_counter() - start) / block
 
 
-def interleaved(peers: dict, repeats: int, block: int = 1) -> dict[str, list[float]]:
-    """Each peer's time per call in every repetition, the peers taking turns within a repetition."""
+def interleaved(peers: dict, repeats: int, block: int | dict[str, int] = 1) -> dict[str, list[float]]:
+    """Each peer's time per call in every repetition, the peers taking turns within a repetition;
+    `block`: calls per timed run, for every peer or by peer name."""
+    blocks = block if isinstance(block, dict) else dict.fromkeys(peers, block)
     times: dict = {name: [] for name in peers}
     for _ in range(repeats):
         for name, fn in peers.items():
-            times[name].append(timed(fn, block))
+            times[name].append(timed(fn, blocks[name]))
     return times
 
 
@@ -67,14 +69,18 @@ def spread(values: list[float], scale: float = 1.0, digits: int = 0) -> str:
     return f"{mid} ({lo}-{hi})"
 
 
-def report(title: str, times: dict[str, list[float]], unit: str, scale: float, peer: str = "PyTorch float64",
-           digits: int = 0) -> None:
-    """Each peer's median time with its spread, and its ratio to `peer` per repetition (median, spread)."""
+PEER = "PyTorch float64"
+
+
+def report(title: str, runs: list[dict[str, list[float]]], unit: str, scale: float, digits: int = 0) -> None:
+    """Each peer's median time with its spread, and its ratio to PyTorch's time in the same repetition of
+    the same interleaved run (median, spread)."""
     print(f"\n{title}")
-    for name, t in times.items():
-        n = min(len(t), len(times[peer]))
-        ratios = [a / b for a, b in zip(t[:n], times[peer][:n])]
-        print(f"  {name:24s} {spread(t, scale, digits):>24s} {unit}   {spread(ratios, 1, 2):>20s} x {peer}")
+    for times in runs:
+        for name, t in times.items():
+            if name != PEER or times is runs[0]:
+                ratios = [a / b for a, b in zip(t, times[PEER])]
+                print(f"  {name:24s} {spread(t, scale, digits):>24s} {unit}   {spread(ratios, 1, 2):>20s} x {PEER}")
 
 
 def moons_peers(torch, micrograd_nn, micrograd_value):
@@ -130,7 +136,7 @@ def moons_peers(torch, micrograd_nn, micrograd_value):
         losses["pytorch"] = loss.item()
 
     return {"autograd_lite batched": batched_step, "autograd_lite scalar": scalar_step,
-            "micrograd 0.1.0": micrograd_step, "PyTorch float64": torch_step}, losses
+            "micrograd 0.1.0": micrograd_step, PEER: torch_step}, losses
 
 
 def _micrograd_order(model):
@@ -163,7 +169,7 @@ def classifier_peers(torch, batches: list, sizes: list[int], lr: float = 0.1):
             torch_opt.step()
             losses.setdefault("pytorch", loss.item())
 
-    return {"autograd_lite batched": batched_run, "PyTorch float64": torch_run}, losses, model
+    return {"autograd_lite batched": batched_run, PEER: torch_run}, losses, model
 
 
 def digits_batches() -> list:
@@ -221,12 +227,13 @@ def run(args, torch, micrograd) -> None:
             fn()
     assert max(losses.values()) - min(losses.values()) < 1e-9, losses
     first = dict(losses)
-    times = interleaved({k: v for k, v in peers.items() if k not in slow}, args.repeats * 2, args.block)
-    if not args.skip_slow:
-        times |= interleaved({k: v for k, v in peers.items() if k in slow | {"PyTorch float64"}},
-                             max(3, args.repeats // 3))
+    runs = [interleaved({k: v for k, v in peers.items() if k not in slow}, args.repeats * 2, args.block)]
+    if not args.skip_slow:  # one step at a time for the slow peers, still against PyTorch's blocks
+        blocks = {k: 1 if k in slow else args.block for k in peers}
+        runs.append(interleaved({k: v for k, v in peers.items() if k in slow | {PEER}}, max(3, args.repeats // 3),
+                                blocks))
     report(f"moons step (100 samples, MLP(2, [16, 16, 1]), hinge, SGD); first batched step (trace + compile + "
-           f"step) {compile_time * 1e3:.1f} ms; first-step losses agree: {first}", times, "us/step", 1e6)
+           f"step) {compile_time * 1e3:.1f} ms; first-step losses agree: {first}", runs, "us/step", 1e6)
 
     batches = digits_batches()
     peers, losses, model = classifier_peers(torch, batches, [16, 10])
@@ -235,17 +242,17 @@ def run(args, torch, micrograd) -> None:
     assert math.isclose(losses["batched"], losses["pytorch"], rel_tol=1e-9), losses
     times = interleaved(peers, max(3, args.repeats))
     report(f"digits epoch (1797 samples, 64-16-10 ReLU, cross-entropy, batch 32, SGD: {len(batches)} steps); "
-           f"first losses agree: {dict(losses)}", times, "us/step", 1e6 / len(batches))
+           f"first losses agree: {dict(losses)}", [times], "us/step", 1e6 / len(batches))
 
     batches = mnist_size_batch()
     peers, losses, model = classifier_peers(torch, batches, [128, 10])
     compile_time = timed(peers["autograd_lite batched"])
-    peers["PyTorch float64"]()
+    peers[PEER]()
     assert math.isclose(losses["batched"], losses["pytorch"], rel_tol=1e-9), losses
     times = interleaved(peers, max(3, args.repeats // 3), max(1, args.block // 4))
     report(f"MNIST-size step (784-128-10 ReLU, cross-entropy, batch 64, SGD, {len(model.parameters())} "
            f"parameters); first batched step {compile_time:.1f} s; first losses agree: {dict(losses)}",
-           times, "ms/step", 1e3, digits=2)
+           [times], "ms/step", 1e3, digits=2)
 
 
 if __name__ == "__main__":

@@ -426,7 +426,7 @@ def check_against_scalar(build, params, X):
 def matrices(program):
     """The explain() lines of the matrix products, as 'W m x n'."""
     import re
-    return re.findall(r"matrix product .* (W \d+ x \d+)", program.explain())
+    return re.findall(r"matrix product .* (W \d+ x \d+):", program.explain())
 
 
 def test_a_users_own_layer_of_weighted_sums_runs_as_one_matrix_product():
