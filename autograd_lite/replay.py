@@ -16,7 +16,18 @@ for a loss that averages over the batch).
 
 Speed: nodes at the same depth (longest path from a leaf) with the same operation and number of
 operands never depend on each other, so one numpy call serves the whole group over all lanes --
-a layer of 16 neurons over 100 examples is one (16, 100) array per operand.
+a layer of 16 neurons over 100 examples is one (16, 100) array per operand. Among them, weighted
+sums that read the same nodes in the same order with weights that are leaves (parameters or
+constants: one number in every lane) are what the documents call the matrix form of a layer,
+z = W a + b: such a group runs as one matrix product over the batch (numpy's BLAS), and its
+backward as dL/dA = W^T Delta, dL/dW = Delta A^T, dL/db = Delta summed over the lanes -- the
+weighted sum's local derivatives (dz_j/da_k = W_jk, dz_j/dW_jk = a_k, dz_j/db_j = 1, `ops.WeightedSum`)
+contracted over the group and the batch. The grouping is read off the graph, whoever built it: a
+hand-written layer of `weighted_sum` nodes qualifies as an nn.Layer does. `Replay.explain()` lists
+the groups and which became matrix products.
+
+Only two functions, `_value` and `_shares`, call the operation table; every other group runs
+through them. The matrix form is the one specialised path, and is tested against the scalar engine.
 
 What a replay cannot follow, and what `compile(..., check=...)` detects: a graph whose structure
 depends on the data (a Python ``if`` on a value, ``max()`` of Values, a loop over a data-dependent
@@ -145,12 +156,13 @@ class _Elementwise:
     group -- one number read by every neuron of a layer -- is summed over the group first.
     """
 
-    __slots__ = ("fn", "start", "stop", "rows", "live", "shared", "shared_rounds", "each", "each_rounds")
+    __slots__ = ("fn", "start", "stop", "rows", "live", "shared", "shared_rounds", "each", "each_rounds",
+                 "input_lists")
 
-    def __init__(self, fn: type[ops.Op], start: int, operand_rows: Any, needs_grad: Any) -> None:
+    def __init__(self, fn: type[ops.Op], start: int, operand_rows: Any, needs_grad: Any, input_lists: int = 0) -> None:
         import numpy as np
 
-        self.fn = fn
+        self.fn, self.input_lists = fn, input_lists  # weighted sums: how many input lists they read, if many
         arity, k = operand_rows.shape
         self.start, self.stop = start, start + k
         self.rows = [_positions(r.tolist()) for r in operand_rows]  # operand i of the group's node j: row [i][j]
@@ -164,7 +176,8 @@ class _Elementwise:
         self.each_rounds = _rounds(each_rows, needs_grad[each_rows])
 
     def describe(self) -> str:
-        why = " (weights computed or given per example: no matrix form)" if self.fn is ops.WeightedSum else ""
+        why = (f" ({self.input_lists} different input lists: cheaper than {self.input_lists} matrix products)"
+               if self.input_lists else "")
         return f"elementwise     {self.fn.name} x {self.stop - self.start}{why}"
 
     def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
@@ -192,8 +205,8 @@ class _Elementwise:
 
 class _Matrix:
     """Weighted sums of the same inputs: z_j = sum_k W_jk a_k + b_j for the group's nodes j, each
-    reading the same nodes a_1..a_n in the same order, with weights that are leaves (one number in
-    every lane). That is z = W a + b, and with the lanes as columns Z = W A + b: one matrix product
+    reading the same nodes a_1..a_n in the same order. With weights that are leaves (one number in
+    every lane) that is z = W a + b, and with the lanes as columns Z = W A + b: one matrix product
     (numpy's BLAS) for the group over the whole batch. Its backward, from the weighted sum's local
     derivatives dz_j/da_k = W_jk, dz_j/dW_jk = a_k, dz_j/db_j = 1 and Delta = dL/dZ:
 
@@ -201,23 +214,33 @@ class _Matrix:
 
     The weights' and leaf biases' gradients go to the parameters' accumulator (a vector when the lanes
     are summed, one row per lane for `Replay.gradients`), the inputs' and other biases' to their rows.
+
+    With ``lane_weights`` the weights are nodes with a value per lane (a cross-entropy's target
+    probabilities, weights computed in the graph): then W is (m, n, batch), z = W a + b is taken in
+    each lane (a product and a sum over k), dL/dA_k = sum_j W_jk Delta_j and dL/dW_jk = Delta_j a_k in
+    each lane, added to the weights' rows.
     """
 
-    __slots__ = ("start", "stop", "weights", "inputs", "bias", "bias_leaf", "summed", "input_rounds",
-                 "weight_rounds", "bias_rounds")
+    __slots__ = ("start", "stop", "weights", "inputs", "bias", "bias_leaf", "summed", "lane_weights",
+                 "input_rounds", "weight_rounds", "bias_rounds")
 
     def __init__(self, start: int, weights: Any, inputs: Any, bias: Any, bias_leaf: bool, needs_grad: Any,
-                 n_params: int, summed: bool) -> None:
+                 n_params: int, summed: bool, lane_weights: bool) -> None:
         self.start, self.stop = start, start + weights.shape[0]
-        self.weights, self.inputs = weights, _positions(inputs.tolist())  # leaf indices (m, n); rows (n,)
+        self.weights, self.inputs = weights, _positions(inputs.tolist())  # leaf indices or rows (m, n); rows (n,)
         self.bias, self.bias_leaf, self.summed = bias, bias_leaf, summed  # leaf indices, or rows, (m,)
+        self.lane_weights = lane_weights
         self.input_rounds = _rounds(inputs, needs_grad[inputs])
-        self.weight_rounds = _rounds(weights, weights.ravel() < n_params)
+        wanted = needs_grad[weights] if lane_weights else weights < n_params  # rows, or parameters' leaves
+        self.weight_rounds = _rounds(weights, wanted.ravel())
         self.bias_rounds = _rounds(bias, bias < n_params if bias_leaf else needs_grad[bias])
 
     def describe(self) -> str:
         m, n = self.weights.shape
         sums = "1 weighted sum" if m == 1 else f"{m} weighted sums"
+        if self.lane_weights:
+            return f"per-lane product z = W a + b, W {m} x {n} in each lane: {sums} of the same {n} inputs, " \
+                   f"weights that vary per example"
         return f"matrix product  z = W a + b, W {m} x {n}: {sums} of the same {n} input{'s' * (n > 1)}"
 
     def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
@@ -227,23 +250,27 @@ class _Matrix:
         import numpy as np
 
         m, n = self.weights.shape
-        W, W_gather = _view_or_buffer(leaf, self.weights)
+        W, W_gather = _view_or_buffer(V if self.lane_weights else leaf, self.weights)
         A, A_gather = _view_or_buffer(V, self.inputs)
         b, b_gather = _view_or_buffer(leaf, self.bias[:, None]) if self.bias_leaf else _view_or_buffer(V, self.bias)
         gathers = [g for g in (W_gather, A_gather, b_gather) if g]
-        dW = np.empty((m, n) if self.summed else (m, n, V.shape[1]))
+        dW = np.empty((m, n) if self.summed and not self.lane_weights else (m, n, V.shape[1]))
         n_params = len(params)
-        dW_to = _strided(params, self.weights) if (self.weights < n_params).all() else None
+        dW_to = _strided(params, self.weights) if not self.lane_weights and (self.weights < n_params).all() else None
         db_to = _strided(params, self.bias) if self.bias_leaf and (self.bias < n_params).all() else None
         return W, A, b, gathers, dW, dW_to, db_to
 
     def forward(self, V: Any, leaf: Any, scratch: tuple) -> None:
         import numpy as np
 
-        W, A, b, gathers = scratch[:4]
+        W, A, b, gathers, products = scratch[:5]  # products: dL/dW's buffer, free during the forward
         _fill(gathers)
         Z = V[self.start:self.stop]
-        np.matmul(W, A, out=Z)
+        if self.lane_weights:
+            np.multiply(W, A, out=products)
+            products.sum(axis=1, out=Z)
+        else:
+            np.matmul(W, A, out=Z)
         Z += b
 
     def backward(self, V: Any, G: Any, params: Any, scratch: tuple) -> None:
@@ -252,16 +279,21 @@ class _Matrix:
         W, A, _, _, dW, dW_to, db_to = scratch
         delta = G[self.start:self.stop]
         if self.input_rounds:
-            _add(G, self.input_rounds, W.T @ delta)
+            if self.lane_weights:
+                np.multiply(W, delta[:, None, :], out=dW)
+                _add(G, self.input_rounds, dW.sum(axis=0))
+            else:
+                _add(G, self.input_rounds, W.T @ delta)
         if self.weight_rounds:
-            if self.summed:
+            if self.summed and not self.lane_weights:
                 np.matmul(delta, A.T, out=dW)
             else:
                 np.multiply(delta[:, None, :], A[None, :, :], out=dW)
             if dW_to is not None:  # every weight a parameter, each once, stored evenly: a view
                 dW_to += dW
             else:
-                _add(params, self.weight_rounds, dW.reshape(-1) if self.summed else dW.reshape(-1, dW.shape[2]))
+                _add(G if self.lane_weights else params, self.weight_rounds,
+                     dW.reshape(-1) if dW.ndim == 2 else dW.reshape(-1, dW.shape[2]))
         if self.bias_rounds:
             if not self.bias_leaf:
                 _add(G, self.bias_rounds, delta)
@@ -292,16 +324,20 @@ def _strided(base: Any, index: Any) -> Any:
                       strides=tuple(s * base.strides[0] for s in steps) + base.strides[1:])
 
 
-def _matrix_inputs(node: Value, leaf: dict[int, int]) -> tuple[Value, ...]:
-    """The inputs a_1..a_n of a weighted sum whose weights are leaves other than inputs (one number in
-    every lane), which can run as a row of z = W a + b; () for any other node."""
+def _sum_inputs(node: Value) -> tuple[Value, ...]:
+    """The inputs a_1..a_n of a weighted sum (the nodes its weights multiply); () for any other node."""
     if node.operation is not ops.WeightedSum:
         return ()
     n = len(node.parents) // 2
-    weights = node.parents[:n]
-    if n == 0 or not all(id(w) in leaf for w in weights):
-        return ()
     return node.parents[n:2 * n]
+
+
+def _few(kinds: int, terms: int) -> bool:
+    """Whether `kinds` matrix products of `terms` columns each cost less than one elementwise call for
+    them all: a matrix product costs about as much Python as a few elementwise operations, and an
+    elementwise weighted sum takes about three per term. (Weighted sums over sliding patches, as a
+    convolution's, have one input list each: those stay elementwise.)"""
+    return kinds <= max(4, terms // 4)
 
 
 class _Workspace:
@@ -348,9 +384,19 @@ class Replay:
         depth: dict[int, int] = {}
         for node in interior:
             depth[id(node)] = 1 + max((depth.get(id(p), 0) for p in node.parents), default=0)
-        matrix_inputs = {id(n): _matrix_inputs(n, leaf) for n in interior}
-        key = {id(n): (depth[id(n)], n.op, len(n.parents), tuple(position[id(a)] for a in matrix_inputs[id(n)]))
-               for n in interior}
+        # Weighted sums of one depth and length split by the inputs they read (and whether their weights are
+        # leaves): each part a matrix product, unless there would be many parts (`_few`).
+        base = {id(n): (depth[id(n)], n.op, len(n.parents)) for n in interior}
+        part = {id(n): (tuple(position[id(a)] for a in _sum_inputs(n)),
+                        not all(id(w) in leaf for w in n.parents[:len(n.parents) // 2])) for n in interior}
+        kinds: dict[tuple, set] = {}
+        for n in interior:
+            if part[id(n)][0]:
+                kinds.setdefault(base[id(n)], set()).add(part[id(n)])
+        self._spread_out = {k: len(v) for k, v in kinds.items() if not _few(len(v), (k[2] - 1) // 2)}
+        fused = {id(n) for n in interior if part[id(n)][0] and base[id(n)] not in self._spread_out}
+        matrix_inputs = {id(n): _sum_inputs(n) if id(n) in fused else () for n in interior}
+        key = {id(n): base[id(n)] + (part[id(n)] if id(n) in fused else ((), False)) for n in interior}
         interior.sort(key=lambda n: key[id(n)])  # a stable sort: each group keeps its nodes' order
         groups = [list(members) for _, members in itertools.groupby(interior, key=lambda n: key[id(n)])]
         # Each group's nodes in the order their first reader reads them (a layer's activations as the next
@@ -359,16 +405,19 @@ class Replay:
         for g in range(len(groups) - 1, -1, -1):
             groups[g].sort(key=lambda n: reader.get(id(n), (len(groups), position[id(n)])))
             for j, node in enumerate(groups[g]):
+                n = len(matrix_inputs[id(node)])  # a shared input list is read in one order by the whole group
                 for i, p in enumerate(node.parents):
-                    reader.setdefault(id(p), (g, 0 if matrix_inputs[id(node)] else j, i))
+                    reader.setdefault(id(p), (g, 0 if n <= i < 2 * n else j, i))
         # Leaves get a row (their value in every lane) only where a node reads them elementwise, as an input
         # of a weighted sum or a bias that is not a leaf's; a matrix product reads weights off the leaves' values.
         bias_leaf = [all(id(node.parents[-1]) in leaf for node in members) for members in groups]
         spread = {leaf[id(v)] for v in (order[-1], *outputs) if id(v) in leaf}
         for members, leaf_biases in zip(groups, bias_leaf):
-            matrix = matrix_inputs[id(members[0])]
+            matrix, lane_weights = matrix_inputs[id(members[0])], key[id(members[0])][-1]
+            n = len(matrix)
             reads = [p for node in members for p in node.parents] if not matrix else [
-                *matrix, *([] if leaf_biases else [node.parents[-1] for node in members])]
+                *matrix, *([] if leaf_biases else [node.parents[-1] for node in members]),
+                *([w for node in members for w in node.parents[:n]] if lane_weights else [])]
             spread |= {leaf[id(p)] for p in reads if id(p) in leaf}
         self._spread = np.array(sorted(spread), dtype=np.intp)  # parameters first, then other leaves, constants
         self._n_spread_params = int(np.searchsorted(self._spread, n_params))
@@ -394,17 +443,19 @@ class Replay:
             plan: list = []
             start = first
             for members, leaf_biases in zip(groups, bias_leaf):
-                matrix = matrix_inputs[id(members[0])]
+                matrix, lane_weights = matrix_inputs[id(members[0])], key[id(members[0])][-1]
                 if matrix:
                     n = len(matrix)
-                    weights = np.array([[leaf[id(w)] for w in node.parents[:n]] for node in members], dtype=np.intp)
+                    weights = np.array([[(row if lane_weights else leaf)[id(w)] for w in node.parents[:n]]
+                                        for node in members], dtype=np.intp)
                     bias = np.array([(leaf if leaf_biases else row)[id(node.parents[-1])] for node in members],
                                     dtype=np.intp)
                     plan.append(_Matrix(start, weights, np.array([row[id(a)] for a in matrix], dtype=np.intp),
-                                        bias, leaf_biases, needs_grad, n_params, summed))
+                                        bias, leaf_biases, needs_grad, n_params, summed, lane_weights))
                 else:
                     operand_rows = np.array([[row[id(p)] for p in n.parents] for n in members], dtype=np.intp).T
-                    plan.append(_Elementwise(members[0].operation, start, operand_rows.copy(), needs_grad))
+                    plan.append(_Elementwise(members[0].operation, start, operand_rows.copy(), needs_grad,
+                                             self._spread_out.get(base[id(members[0])], 0)))
                 start += len(members)
             self._plans[summed] = plan
         self._root = row[id(order[-1])]
@@ -414,7 +465,7 @@ class Replay:
 
     def __repr__(self) -> str:
         plan = self._plans[True]
-        matrices = sum(isinstance(g, _Matrix) for g in plan)
+        matrices = sum(isinstance(g, _Matrix) and not g.lane_weights for g in plan)
         return (f"Replay({self.size} nodes in {len(plan)} groups ({matrices} matrix product{'s' * (matrices != 1)}), "
                 f"{self._n_inputs} inputs, {len(self.params)} parameters)")
 

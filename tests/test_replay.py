@@ -475,7 +475,7 @@ def test_weights_shared_between_groups_and_within_one_sum_add_their_gradients():
     assert matrices(program) == ["W 3 x 2", "W 1 x 3", "W 3 x 2"]
 
 
-def test_weights_that_are_not_leaves_or_vary_per_example_stay_elementwise():
+def test_weights_that_are_computed_or_vary_per_example_are_taken_lane_by_lane():
     rng = random.Random(4)
     w = [Value(rng.gauss(0, 1)) for _ in range(2)]
 
@@ -487,8 +487,21 @@ def test_weights_that_are_not_leaves_or_vary_per_example_stay_elementwise():
         return z1 * z2 + z3
 
     program = check_against_scalar(build, w, np.array([[rng.gauss(0, 1) for _ in range(3)] for _ in range(4)]))
-    assert matrices(program) == ["W 1 x 2"]
-    assert program.explain().count("elementwise     wsum x 1") == 2
+    assert matrices(program) == ["W 1 x 2"] and "(1 matrix product)" in repr(program)
+    assert program.explain().count("per-lane product z = W a + b, W 1 x 2 in each lane") == 2
+
+
+def test_weighted_sums_over_sliding_patches_stay_one_elementwise_group():
+    rng = random.Random(5)
+    kernel = [Value(rng.gauss(0, 1)) for _ in range(3)]
+
+    def build(xs, _):  # a 1-d convolution: one kernel, a different patch of the inputs at each position
+        out = [weighted_sum(kernel, xs[i:i + 3], 0.0).tanh() for i in range(len(xs) - 2)]
+        return weighted_sum([1.0] * len(out), out, 0.0)
+
+    program = check_against_scalar(build, kernel, np.array([[rng.gauss(0, 1) for _ in range(12)] for _ in range(3)]))
+    assert "elementwise     wsum x 10 (10 different input lists: cheaper than 10 matrix products)" in program.explain()
+    assert matrices(program) == ["W 1 x 10"]
 
 
 @st.composite
