@@ -9,7 +9,7 @@ from .naming import Group, Label
 from .ops import OPS, Op
 from .render import RenderError
 from .replay import Replay, ReplayError, compile
-from .stepper import BackwardStepper, Step
+from .stepper import BackwardStepper, Step, zero_grad
 from .value import Const, Value, logsumexp, weighted_sum
 
 __all__ = [
@@ -40,5 +40,6 @@ __all__ = [
     "no_grad",
     "topological_order",
     "weighted_sum",
+    "zero_grad",
 ]
 __version__ = "0.1.0"

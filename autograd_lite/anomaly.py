@@ -6,10 +6,11 @@ import math
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
+from . import floatmath
 from .modes import mode
 
 if TYPE_CHECKING:
-    from .ops import Op
+    from .ops import Operation
     from .value import Value
 
 
@@ -32,26 +33,28 @@ def detect_anomaly() -> AbstractContextManager[None]:
     return mode("anomaly", True)
 
 
-def _raise(what: str, fn: type[Op], parents: tuple[Value, ...]) -> None:
+def _raise(what: str, operation: type[Operation], parents: tuple[Value, ...]) -> None:
     operands = tuple(p.data for p in parents)
     labels = tuple(p.label for p in parents)
     shown = ", ".join(f"{p.label or '?'}={p.data!r}" for p in parents)
-    raise AnomalyError(f"operation '{fn.name}' {what} (operands: {shown})", fn.name, operands, labels)
+    raise AnomalyError(f"operation '{operation.name}' {what} (operands: {shown})", operation.name, operands, labels)
 
 
-def check_forward(fn: type[Op], data: float, parents: tuple[Value, ...]) -> None:
+def check_forward(operation: type[Operation], data: float, parents: tuple[Value, ...]) -> None:
     """Raise if finite operands gave a non-finite output."""
     if not math.isfinite(data) and all(math.isfinite(p.data) for p in parents):
-        _raise(f"produced {data!r} from finite operands", fn, parents)
+        _raise(f"produced {data!r} from finite operands", operation, parents)
 
 
-def check_backward(node: Value, locals_: tuple[float, ...]) -> None:
+def check_backward(node: Value, shares: tuple[float, ...]) -> None:
     """Raise if this node's chain-rule step turned a finite gradient into a nan one."""
     g = node.grad
     if math.isnan(g):
         return
-    for parent, local in zip(node.parents, locals_):
+    parents = node.parents
+    for i, (parent, share) in enumerate(zip(parents, shares)):
         # A constant's gradient is never used: x**2 at x < 0 has d/d2 = x^2 ln x = nan, harmlessly.
-        if not parent.is_constant and math.isnan(local * g):
+        if not parent.is_constant and math.isnan(share):
+            local = node.operation.backward(floatmath, 1.0, node.data, *[p.data for p in parents])[i]
             _raise(f"gave a nan gradient for operand {parent.label or '?'}={parent.data!r} "
-                   f"(upstream gradient {g!r}, local derivative {local!r})", node._fn, node.parents)
+                   f"(upstream gradient {g!r}, local derivative {local!r})", node.operation, parents)

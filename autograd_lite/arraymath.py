@@ -20,7 +20,6 @@ exp = np.exp
 log = np.log
 sqrt = np.sqrt
 tanh = np.tanh
-sign = np.sign
 fabs = np.abs
 where = np.where
 isinf = np.isinf
@@ -31,17 +30,30 @@ def amax(xs):
     return np.maximum.reduce(np.broadcast_arrays(*xs))
 
 
+def sign(x):
+    """-1, 0 or 1; 0 at nan, as PyTorch's sgn."""
+    return np.where(np.isnan(x), 0.0, np.sign(x))
+
+
 def sigmoid(x):
-    """1 / (1 + e^-x), computed without overflow on either side."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """1 / (1 + e^-x), PyTorch's formula (e^-x overflowing to inf gives 0)."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def one_minus_square(y):
+    """1 - y^2 with one rounding, as floatmath.one_minus_square: y^2 = p + e exactly (Veltkamp's
+    split), 1 - p is exact where p >= 1/2 (Sterbenz) and otherwise carries its own error t (Fast2Sum),
+    and the pieces are added smallest first."""
+    p = y * y
+    c = 134217729.0 * y
+    hi = c - (c - y)
+    lo = y - hi
+    e = ((hi * hi - p) + 2.0 * hi * lo) + lo * lo
+    s = 1.0 - p
+    t = (1.0 - s) - p
+    return s + (t - e)
 
 
 def relu(x):
     """max(x, 0) that keeps nan and -0.0."""
     return np.where(x < 0, 0.0, x)
-
-
-def relu_slope(x):
-    """d/dx relu(x): 0 where x <= 0, else 1."""
-    return np.where(x <= 0, 0.0, 1.0)

@@ -1,9 +1,12 @@
 """Diagrams of computation graphs: `draw(root)` and the `Diagram` it returns.
 
 Each Value is a record node showing its name, data and grad (micrograd's look); each operation a
-small node showing the operation's `symbol` from the table (`autograd_lite.ops`); edges run in the
-direction data flows, operands into their operation, the operation into its result. Constants
-(the 2 in ``2 * x``) are drawn as just their number.
+small node showing its formula in its operands' names (``v1 - x``, ``x^2``, a neuron's
+``w[1]_21*a[0]_1 + w[1]_22*a[0]_2 + b[1]_2``, from the table's `describe`, `autograd_lite.ops`),
+so operand order and which weight multiplies which input can be read off; a one-operand operation
+shows just its `symbol` (``tanh``). Edges run in the direction data flows, operands into their
+operation, the operation into its result. Constants (the 2 in ``2 * x``) are drawn as just their
+number.
 
 The diagram is DOT text built with the `graphviz` package; `autograd_lite.render` turns it into
 SVG or PNG with the system ``dot`` or, failing that, ``graphviz-pure`` from PyPI. `graphviz` is
@@ -11,7 +14,11 @@ imported by `draw()` itself, so ``import autograd_lite`` does not pay for it.
 
 Nodes whose `Label` names their groups (`nn` labels every neuron's and layer's nodes so):
 ``group="neuron"`` or ``group="layer"`` boxes each neuron's or layer's nodes in a cluster,
-and ``collapse=True`` draws each such group as a single node. A graph of more than ``max_nodes``
+and ``collapse=True`` draws each such group as a single node. Groups are drawn in the order of
+their `Group.key` (neuron 1 of a layer on top), and every node's out-edges in the order of their
+heads' keys and `Label.index` (the engine never reads label text); when collapsed, each dense
+block of edges (m sources each feeding the same n groups, as a layer feeds the next) is drawn
+through one small "m × n, all pairs" node. A graph of more than ``max_nodes``
 Values (500 by default) raises `DiagramTooLarge` instead of producing an unreadable picture; the
 message suggests the grouped view.
 """
@@ -19,13 +26,15 @@ message suggests the grouped view.
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backward import topological_order
-from .naming import Group, group_of, node_names, number_formatter, role
-from .render import run_dot
+from .escape import dot_record, dot_text
+from .naming import NUMBER_FORMAT, Group, Label, group_of, node_names, number_formatter, role
+from .render import TIMEOUT, run_dot
 from .value import Value
 
 if TYPE_CHECKING:
@@ -44,7 +53,8 @@ class DiagramTooLarge(ValueError):
 class Diagram:
     """A graph diagram: DOT text (``.source``), rendered on demand to SVG or PNG.
 
-    In Jupyter it shows itself as SVG. ``graph`` is the underlying `graphviz.Digraph`.
+    In Jupyter it shows itself as SVG. ``graph`` is the underlying `graphviz.Digraph`. Rendering is
+    stopped after ``timeout`` seconds (default `autograd_lite.render.TIMEOUT`; None: never).
     """
 
     def __init__(self, graph: graphviz.Digraph, size: int) -> None:
@@ -56,16 +66,20 @@ class Diagram:
         """The DOT text."""
         return self.graph.source
 
-    def pipe(self, fmt: str = "svg", program: str | None = None) -> bytes:
-        """The diagram rendered to `fmt` by `program` ("dot", "graphviz-pure"; default: the first found)."""
-        return run_dot(self.source, fmt, program)
+    def pipe(self, fmt: str = "svg", program: str | None = None, *, dpi: float | None = None,
+             timeout: float | None = TIMEOUT) -> bytes:
+        """The diagram rendered to `fmt` by `program` ("dot", "graphviz-pure"; default: the first found);
+        ``dpi``: resolution of a raster format (default `autograd_lite.render.RASTER_DPI`)."""
+        return run_dot(self.source, fmt, program, dpi=dpi, timeout=timeout)
 
-    def svg(self, program: str | None = None) -> str:
+    def svg(self, program: str | None = None, *, timeout: float | None = TIMEOUT) -> str:
         """The diagram as SVG text."""
-        return self.pipe("svg", program).decode("utf-8")
+        return self.pipe("svg", program, timeout=timeout).decode("utf-8")
 
-    def render(self, path: str | os.PathLike, program: str | None = None) -> Path:
-        """Write the diagram to `path` in the format its extension names (.svg, .png, .dot, ...)."""
+    def render(self, path: str | os.PathLike, program: str | None = None, *, dpi: float | None = None,
+               timeout: float | None = TIMEOUT) -> Path:
+        """Write the diagram to `path` in the format its extension names (.svg, .png, .dot, ...);
+        ``dpi`` sets a PNG's resolution (default `autograd_lite.render.RASTER_DPI`)."""
         path = Path(path)
         fmt = path.suffix[1:].lower()
         if not fmt:
@@ -73,7 +87,7 @@ class Diagram:
         if fmt in ("dot", "gv"):
             path.write_text(self.source, encoding="utf-8")
         else:
-            path.write_bytes(self.pipe(fmt, program))
+            path.write_bytes(self.pipe(fmt, program, dpi=dpi, timeout=timeout))
         return path
 
     def _repr_svg_(self) -> str:
@@ -81,14 +95,6 @@ class Diagram:
 
     def __repr__(self) -> str:
         return f"<Diagram of {self.size} nodes: .source (DOT), .svg(), .render('graph.svg' or '.png')>"
-
-
-def _record(*fields: str) -> str:
-    # Record labels treat { } | < > as structure; a label or number containing them is escaped.
-    return " | ".join(f.translate(_RECORD_ESCAPES) for f in fields)
-
-
-_RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in "{}|<>\\\""})
 
 
 def _groups(order: list[Value], by: str) -> dict[Value, Group]:
@@ -101,20 +107,25 @@ def _groups(order: list[Value], by: str) -> dict[Value, Group]:
     return found
 
 
-def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_grad: bool = True,
+def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT, show_grad: bool = True,
          states: Mapping[Value, str] | None = None, names: Mapping[Value, str] | None = None,
          group: str | None = None, collapse: bool = False, small_constants: bool = True,
-         max_nodes: int | None = 500) -> Diagram:
-    """The diagram of the graph `root` depends on.
+         formulas: bool = True, title: str | None = None, max_nodes: int | None = 500) -> Diagram:
+    """The diagram of the graph `root` depends on (rendered with `Diagram.svg`, ``.render(path,
+    dpi=..., timeout=...)``; every label and name shown as its text, see `autograd_lite.escape`).
 
     - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
-    - ``number_format``: a format spec for data and grad (".4f" gives 2.0000, ".3g" gives 2).
+    - ``number_format``: a format spec for data, grad and constants (the default ".4g" gives 2, 0.25,
+      -1.3, 1.235e+04, as the stepper prints them; ".4f" gives 2.0000); -0 is written 0.
     - ``show_grad``: show each node's grad beside its data.
     - ``states``: a state per node, "done", "current" or "waiting" (colours in `STATE_COLOURS`).
     - ``names``: a name per node, else its label, its number (constants), ``L`` for an unlabelled
       root, or a generated ``v1``, ``v2``, ... (as the stepper names them).
     - ``group``: "neuron" or "layer" clusters the nodes of each neuron or layer of an `nn` graph;
       with ``collapse=True`` each is drawn as one node (for a neuron: its z, a and delta = dL/dz).
+    - ``formulas``: write each operation of two or more operands as its formula in its operands'
+      names (wrapped to lines of about 40 characters); False: just its symbol (``Σ``, ``-``).
+    - ``title``: a title over the picture (lines split at newlines).
     - ``max_nodes``: refuse (`DiagramTooLarge`) graphs of more Values than this; None: no limit.
     """
     if not isinstance(root, Value):
@@ -125,6 +136,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
         raise ValueError(f"draw(group=...) must be one of {GROUPS}, got {group!r}")
     if collapse and group is None:
         raise ValueError("draw(collapse=True) needs group='neuron' or group='layer'")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"draw(title=...) must be a str, got {type(title).__name__}")
     if states is not None and not set(states.values()) <= STATE_COLOURS.keys():
         raise ValueError(f"draw(states=...) values must be among {sorted(STATE_COLOURS)}, "
                          f"got {sorted(set(states.values()) - STATE_COLOURS.keys())}")
@@ -148,17 +161,19 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
             f"nn.draw_network(model, trace); pass max_nodes=None to draw it anyway.")
 
     # Names given by the caller win; every other node keeps its default name.
-    names = {**node_names(order, root), **(names or {})}
+    names = {**node_names(order, root, number_format), **(names or {})}
     states = states or {}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     record_braces = rankdir == "LR"  # a record's fields run across the node in either direction
 
     g = graphviz.Digraph(graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
-                                     "fontname": "Helvetica"},
+                                     "fontname": "Helvetica", "ordering": "out",
+                                     **({"label": dot_text(*title.split("\n")), "labelloc": "t", "fontsize": "12"}
+                                        if title else {})},
                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
                          edge_attr={"arrowsize": "0.6", "color": "#555555"})
     clusters: dict[Group, list[tuple[str, dict]]] = {}
-    seen: set[tuple[str, str]] = set()  # edges drawn between collapsed groups
+    edges: dict[tuple[str, str], None] = {}  # (from, to) in drawing order, each once
 
     def add(node_id: str, key: Group | None, **attrs: str) -> None:
         if key is None or collapse:
@@ -174,12 +189,11 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
         key = group_of.get(node)
         if not (collapse and key is not None):
             if node.is_constant and small_constants:  # just its number, as the stepper names it
-                attrs = {"shape": "plaintext", "label": names[node], "fontsize": "9",
+                attrs = {"shape": "plaintext", "label": dot_text(names[node]), "fontsize": "9",
                          "fontcolor": "#555555", "height": "0.2", "width": "0.2", "margin": "0.02"}
             else:
                 fields = [names[node], f"data {num(node.data)}"] + ([f"grad {num(node.grad)}"] * show_grad)
-                label = _record(*fields)
-                attrs = {"shape": "record", "label": "{ " + label + " }" if record_braces else label}
+                attrs = {"shape": "record", "label": dot_record(*fields, braces=record_braces)}
                 state = states.get(node)
                 if state is not None:
                     attrs.update(style="filled", fillcolor=STATE_COLOURS[state], **{"class": f"value {state}"})
@@ -188,27 +202,68 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = ".4f", show_g
             continue
         into = rep(node)
         if not (collapse and key is not None):
-            add(ids[node] + "_op", key, label=node.operation.symbol or node.op, shape="ellipse", fontsize="10",
-                height="0.3", width="0.3", margin="0.02", style="filled", fillcolor="#e3f2fd")
-            g.edge(ids[node] + "_op", into)
+            formula = _formula(node, names) if formulas and len(node.parents) > 1 else None
+            shape = ({"shape": "box", "style": "rounded,filled", "margin": "0.04,0.02"} if formula else
+                     {"shape": "ellipse", "style": "filled", "margin": "0.02", "width": "0.3"})
+            label = dot_text(*formula) if formula else dot_text(node.operation.symbol or node.op)
+            add(ids[node] + "_op", key, label=label, fontsize="10", height="0.3", fillcolor="#e3f2fd", **shape)
+            edges[ids[node] + "_op", into] = None
             into = ids[node] + "_op"
         for p in node.parents:
-            source = rep(p)
-            inside = collapse and key is not None and group_of.get(p) == key
-            if inside or (collapse and (source, into) in seen):
-                continue  # an edge inside a collapsed group, or a repeat between two groups
-            seen.add((source, into))
-            g.edge(source, into)
+            if not (collapse and key is not None and group_of.get(p) == key):  # not inside a collapsed group
+                edges[rep(p), into] = None
 
-    for key, members in clusters.items():
+    # Groups and their nodes in the order of their indices (Group.key, Label.index); each node's
+    # out-edges too, in the order of their heads, which graph attribute ordering=out makes dot keep.
+    place = {ids[n] + suffix: (group_of[n].key if n in group_of else (), _index(n), i)
+             for i, n in enumerate(order) for suffix in ("", "_op")}
+    place.update({_group_id(k): (k.key, (), 0) for k in collapsed})
+    for key in sorted(clusters, key=lambda k: k.key):
         with g.subgraph(name="cluster_" + _group_id(key)) as c:
-            c.attr(label=key.title, style="rounded", color="#90a4ae", fontsize="10")
-            for node_id, attrs in members:
+            c.attr(label=dot_text(key.title), style="rounded", color="#90a4ae", fontsize="10")
+            for node_id, attrs in sorted(clusters[key], key=lambda member: place[member[0]]):
                 c.node(node_id, **attrs)
-    for key, members in collapsed.items():
+    for key in sorted(collapsed, key=lambda k: k.key):
         g.node(_group_id(key), shape="record", style="rounded,filled", fillcolor="#fff8e1",
-               label=_collapsed_label(key, group, members, num, show_grad, record_braces))
+               label=_collapsed_label(key, group, collapsed[key], num, show_grad, record_braces))
+    edges = sorted(edges, key=lambda edge: place[edge[1]])  # stable: an operation's operands stay in order
+    if collapse:
+        edges = _bundled(g, edges, {_group_id(k) for k in collapsed})
+    for tail, head in edges:
+        g.edge(tail, head)
     return Diagram(g, size)
+
+
+def _index(node: Value) -> tuple[int, ...]:
+    return node.label.index if isinstance(node.label, Label) else ()  # (a plain str has .index too)
+
+
+def _bundled(g: graphviz.Digraph, edges: list[tuple[str, str]], groups: set[str]) -> list[tuple[str, str]]:
+    """`edges`, with each dense block -- each of m sources feeding each of n collapsed groups, as layer
+    feeds layer -- drawn through one small node: m + n edges instead of m n, when that is under half."""
+    sources: dict[str, list[str]] = {}
+    for tail, head in edges:
+        if head in groups:
+            sources.setdefault(head, []).append(tail)
+    blocks: dict[tuple[str, ...], list[str]] = {}
+    for head, tails in sources.items():
+        blocks.setdefault(tuple(tails), []).append(head)
+    bundled = set()
+    for i, (tails, heads) in enumerate(blocks.items()):
+        if len(tails) * len(heads) > 2 * (len(tails) + len(heads)):
+            hub = f"bundle{i}"
+            g.node(hub, label=dot_text(f"{len(tails)} × {len(heads)}", "all pairs"), shape="box",
+                   style="rounded,filled", fillcolor="#eceff1", color="#90a4ae", fontsize="8",
+                   height="0.2", width="0.2", margin="0.03,0.01")
+            bundled.update((tail, head) for tail in tails for head in heads)
+            edges = edges + [(tail, hub) for tail in tails] + [(hub, head) for head in heads]
+    return [edge for edge in edges if edge not in bundled]
+
+
+def _formula(node: Value, names: Mapping[Value, str]) -> list[str]:
+    """`node`'s formula in its operands' names (the table's `describe`), as lines of about 40 characters."""
+    formula, _ = node.operation.describe([names[p] for p in node.parents], names[node])
+    return textwrap.wrap(formula, 40, break_long_words=False, break_on_hyphens=False) or [formula]
 
 
 def _group_id(group: Group) -> str:
@@ -229,5 +284,4 @@ def _collapsed_label(group: Group, grouping: str, members: list[Value], num, sho
         inputs = "input" in by_role
         count = sum(role(n) == ("input" if inputs else "z") for n in members)
         fields.append(f"{count} {'input' if inputs else 'neuron'}{'s' * (count != 1)}")
-    label = _record(*fields)
-    return "{ " + label + " }" if record_braces else label
+    return dot_record(*fields, braces=record_braces)

@@ -1,9 +1,9 @@
 """IEEE-754 float64 elementary functions for Python floats: the numeric namespace of the scalar engine.
 
-The operation table (`autograd_lite.ops`) writes every forward value and local derivative in terms
-of a namespace ``m`` of elementary functions. This module is ``m`` for Python floats;
-`autograd_lite.arraymath` is ``m`` for numpy arrays (the batched replay). Both follow IEEE
-arithmetic as PyTorch float64 does, where Python's own would raise instead:
+The operation table (`autograd_lite.ops`) writes every forward value and gradient in terms of a
+namespace ``xp`` of elementary functions. This module is ``xp`` for Python floats;
+`autograd_lite.arraymath` is ``xp`` for numpy arrays (the batched replay), with the same names.
+Both follow IEEE arithmetic as PyTorch float64 does, where Python's own would raise instead:
 
 - ``math.exp(1000)`` raises OverflowError; IEEE gives ``inf``.
 - ``math.log(0)`` raises ValueError; IEEE gives ``-inf`` (and ``nan`` below zero).
@@ -74,13 +74,21 @@ tanh = math.tanh
 
 
 def sigmoid(x: float) -> float:
-    """1 / (1 + e^-x), computed without overflow on either side."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    if x < 0.0:
-        e = math.exp(x)
-        return e / (1.0 + e)
-    return nan
+    """1 / (1 + e^-x), PyTorch's formula on both sides (0 below about -709, where e^-x overflows)."""
+    return 1.0 / (1.0 + exp(-x))
+
+
+def one_minus_square(y: float) -> float:
+    """1 - y^2 rounded once, as a fused multiply-add fma(-y, y, 1) does (PyTorch's tanh backward).
+
+    y^2 = p + e exactly, with p = fl(y*y) and its rounding error e from Veltkamp's split of y into
+    halves of 26 bits; math.fsum rounds the exact sum 1 - p - e once. (math.fma is Python 3.13+.)
+    """
+    p = y * y
+    c = 134217729.0 * y  # 2^27 + 1
+    hi = c - (c - y)
+    lo = y - hi
+    return math.fsum((1.0, -p, -(((hi * hi - p) + 2.0 * hi * lo) + lo * lo)))
 
 
 def relu(x: float) -> float:
@@ -88,18 +96,13 @@ def relu(x: float) -> float:
     return 0.0 if x < 0.0 else x
 
 
-def relu_slope(x: float) -> float:
-    """d/dx relu(x): 0 where x <= 0 (so 0 at x = 0), else 1, as PyTorch's threshold_backward."""
-    return 0.0 if x <= 0.0 else 1.0
-
-
 def sign(x: float) -> float:
-    """-1, 0 or 1 (nan stays nan); sign(0) = 0 makes d/dx |x| = 0 at 0, as in PyTorch."""
+    """-1, 0 or 1; sign(0) = 0 makes d/dx |x| = 0 at 0, and sign(nan) = 0 as PyTorch's sgn."""
     if x > 0.0:
         return 1.0
     if x < 0.0:
         return -1.0
-    return x * 0.0  # 0.0 for +-0, nan for nan
+    return 0.0
 
 
 fabs = abs

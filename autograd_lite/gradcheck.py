@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .modes import enable_grad, no_grad
-from .value import Value, _as_float
+from .value import Value, real
 
 
 class GradcheckError(RuntimeError):
@@ -28,7 +28,7 @@ def gradcheck(
     ``|analytic - numeric| <= atol + rtol * |numeric|``. Returns True, or raises `GradcheckError`
     listing each mismatch (input, analytic, numeric).
     """
-    points = [x.data if isinstance(x, Value) else _as_float(x, "gradcheck() input") for x in inputs]
+    points = [x.data if isinstance(x, Value) else real(x, "gradcheck() input") for x in inputs]
     labels = [(x.label if isinstance(x, Value) else "") or f"inputs[{i}]" for i, x in enumerate(inputs)]
 
     def call(leaves: list[Value]) -> Value:

@@ -69,18 +69,28 @@ def group_of(node: Value, grouping: str) -> Group | None:
     return getattr(node.label, "groups", {}).get(grouping)
 
 
-def format_number(x: float, spec: str = ".4g") -> str:
-    """`x` formatted with the format spec `spec` (``".4g"`` gives 0.25, -1.3, 1.235e+04)."""
+#: The one default number format of the diagrams, the network view and the stepper's text.
+NUMBER_FORMAT = ".4g"
+
+
+def format_number(x: float, spec: str = NUMBER_FORMAT) -> str:
+    """`x` formatted with the format spec `spec` (``".4g"`` gives 0.25, -1.3, 1.235e+04).
+
+    A negative zero, and a negative number that `spec` rounds to zero, is written as zero: ``0``, not
+    ``-0`` (the number itself keeps its IEEE sign; only the text drops it).
+    """
+    if x == 0 or (x < 0 and format(-x, spec) == format(0.0, spec)):
+        return format(0.0, spec)
     return format(x, spec)
 
 
 def number_formatter(spec: str) -> Callable[[float], str]:
     """`format_number` with `spec` fixed; a bad spec raises here, naming itself, not mid-drawing."""
     format_number(0.0, spec)
-    return lambda x: format(x, spec)
+    return lambda x: format_number(x, spec)
 
 
-def node_names(nodes: Iterable[Value], root: Value | None = None, spec: str = ".4g") -> dict[Value, str]:
+def node_names(nodes: Iterable[Value], root: Value | None = None, spec: str = NUMBER_FORMAT) -> dict[Value, str]:
     """A name for each of `nodes`, given in topological order; v1, v2, ... are numbered from the
     root down, in the order a backward pass meets them."""
     nodes = list(nodes)

@@ -2,41 +2,61 @@
 
 Each operation is a small class with two static methods, as in minitorch:
 
-- ``forward(m, *x)`` computes the output value from the operand values ``x``;
-- ``backward(m, out, *x)`` returns the local derivatives ``d out / d x_i``, one per operand.
+- ``forward(xp, *x)`` computes the output from the operand values ``x``;
+- ``backward(xp, grad, out, *x)`` returns each operand's share of the gradient,
+  ``grad * d out / d x_i``, given the output's gradient ``grad`` and value ``out``.
 
-``m`` is a numeric namespace: `autograd_lite.floatmath` for Python floats (the scalar engine),
-`autograd_lite.arraymath` for numpy arrays (the batched replay). The chain rule itself, the same
-for every operation, lives in `autograd_lite.backward`: ``dL/dx_i += d out/d x_i * dL/d out``.
+The chain rule itself, the same for every operation, is written once, in `autograd_lite.backward`:
+``x_i.grad += share_i``. A *local derivative* ``d out / d x_i`` is the share for ``grad = 1``
+(`local_derivatives`); the stepper prints those.
 
-Beside the numbers each operation carries its mathematics as text, for people: ``expr`` shows the
-output in terms of its operands (``{0}``, ``{1}``, ...) and ``local`` shows each local derivative
-(``{out}`` is the output). The stepper and the diagrams print these; they never recompute them.
+``backward`` takes ``grad`` rather than returning bare local derivatives so that each operation can
+apply it as PyTorch float64 does, to the bit: ``grad / b`` stays finite where ``(1 / b) * grad``
+overflows at a subnormal ``b``, and relu *selects* ``grad`` or 0 where ``0 * grad`` would turn a nan
+or infinite upstream gradient into a nan.
 
-Local derivatives at the edges match PyTorch float64: relu'(0) = 0, |x|'(0) = 0,
-d/da a**b = 0 when b = 0, d/db a**b = 0 when a = 0 and b >= 0.
+``xp`` is a numeric namespace (DeZero's name for "numpy or cupy"): `autograd_lite.floatmath` for
+Python floats (the scalar engine), `autograd_lite.arraymath` for numpy arrays (the batched replay).
+The two define the same names, so one table serves both.
+
+Beside the code, each operation states its mathematics once, as text for people: ``expr`` shows the
+output in terms of its operands (``{0}``, ``{1}``, ...) and ``local`` each local derivative (``{out}``
+is the output). The class docstring is made from them; the stepper and the diagrams print them;
+tests/test_op_text.py evaluates every ``local`` text at random points against ``backward``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
-class Op:
-    """An operation: a forward value and its local derivatives, plus their formulas as text."""
+class Operation:
+    """An operation: a forward value and each operand's gradient share, plus their formulas as text."""
 
     name: str = ""  # Value.op of the nodes it makes
     symbol: str = ""  # the short sign a diagram draws on the operation's node
+    arity: int | None = None  # how many operands; None: any number (wsum, logsumexp)
     expr: str = ""  # the output in terms of the operands {0}, {1}, ...
     local: tuple[str, ...] = ()  # d out / d operand_i, as text; {out} is the output
+    note: str = ""  # why the code computes it the way it does, where that is not obvious
+    # Given to every operation when autograd_lite.value is imported, generated from forward and
+    # backward by autograd_lite.specialise: the node made from operands, and the chain-rule step.
+    apply: Callable[..., Any]
+    chain_rule: Callable[[Any], tuple]
+
+    def __init_subclass__(cls) -> None:
+        if cls.local:  # the docstring says the text once more, never a second time by hand
+            names = "abcdefgh"[:len(cls.local)]
+            derivatives = ", ".join(f"d/d{n} = {t.format(*names, out='out')}" for n, t in zip(names, cls.local))
+            cls.__doc__ = f"out = {cls.expr.format(*names)};  {derivatives}." + (f"\n\n{cls.note}" if cls.note else "")
 
     @staticmethod
-    def forward(m: Any, *x: Any) -> Any:
+    def forward(xp: Any, *x: Any) -> Any:
         raise NotImplementedError
 
     @staticmethod
-    def backward(m: Any, out: Any, *x: Any) -> tuple:
+    def backward(xp: Any, grad: Any, out: Any, *x: Any) -> tuple:
         raise NotImplementedError
 
     @classmethod
@@ -45,202 +65,188 @@ class Op:
         return (cls.expr.format(*names, out=out), tuple(t.format(*names, out=out) for t in cls.local))
 
 
-class Add(Op):
-    """a + b;  d/da = 1, d/db = 1."""
+def local_derivatives(operation: type[Operation], xp: Any, out: Any, *x: Any) -> tuple:
+    """d out / d x_i for each operand: the operation's gradient shares for an upstream gradient of 1."""
+    return operation.backward(xp, 1.0, out, *x)
 
-    name, symbol, expr, local = "+", "+", "{0} + {1}", ("1", "1")
+
+class Add(Operation):
+    name, symbol, arity, expr, local = "+", "+", 2, "{0} + {1}", ("1", "1")
 
     @staticmethod
-    def forward(m, a, b):
+    def forward(xp, a, b):
         return a + b
 
     @staticmethod
-    def backward(m, out, a, b):
-        return (1.0, 1.0)
+    def backward(xp, grad, out, a, b):
+        return (grad, grad)
 
 
-class Sub(Op):
-    """a - b;  d/da = 1, d/db = -1."""
-
-    name, symbol, expr, local = "-", "-", "{0} - {1}", ("1", "-1")
+class Sub(Operation):
+    name, symbol, arity, expr, local = "-", "-", 2, "{0} - {1}", ("1", "-1")
 
     @staticmethod
-    def forward(m, a, b):
+    def forward(xp, a, b):
         return a - b
 
     @staticmethod
-    def backward(m, out, a, b):
-        return (1.0, -1.0)
+    def backward(xp, grad, out, a, b):
+        return (grad, -grad)
 
 
-class Mul(Op):
-    """a * b;  d/da = b, d/db = a."""
-
-    name, symbol, expr, local = "*", "*", "{0} * {1}", ("{1}", "{0}")
+class Mul(Operation):
+    name, symbol, arity, expr, local = "*", "*", 2, "{0} * {1}", ("{1}", "{0}")
 
     @staticmethod
-    def forward(m, a, b):
+    def forward(xp, a, b):
         return a * b
 
     @staticmethod
-    def backward(m, out, a, b):
-        return (b, a)
+    def backward(xp, grad, out, a, b):
+        return (grad * b, grad * a)
 
 
-class Div(Op):
-    """a / b;  d/da = 1/b, d/db = -a/b^2, computed as -out/b (as PyTorch): b^2 itself would
-    overflow or underflow for |b| beyond about 1e154 or below 1e-154 where a/b^2 does not."""
-
-    name, symbol, expr, local = "/", "/", "{0} / {1}", ("1/{1}", "-{0}/{1}^2")
-
-    @staticmethod
-    def forward(m, a, b):
-        return m.div(a, b)
+class Div(Operation):
+    name, symbol, arity, expr, local = "/", "/", 2, "{0} / {1}", ("1/{1}", "-{out}/{1}")
+    note = ("d/db = -a/b^2, computed as -out/b, as PyTorch does: b^2 itself would overflow or underflow "
+            "for |b| beyond about 1e154 or below 1e-154 where a/b^2 does not.")
 
     @staticmethod
-    def backward(m, out, a, b):
-        return (m.div(1.0, b), -m.div(out, b))
-
-
-class Neg(Op):
-    """-a;  d/da = -1."""
-
-    name, symbol, expr, local = "neg", "-", "-{0}", ("-1",)
+    def forward(xp, a, b):
+        return xp.div(a, b)
 
     @staticmethod
-    def forward(m, a):
+    def backward(xp, grad, out, a, b):
+        return (xp.div(grad, b), -grad * xp.div(out, b))
+
+
+class Neg(Operation):
+    name, symbol, arity, expr, local = "neg", "-", 1, "-{0}", ("-1",)
+
+    @staticmethod
+    def forward(xp, a):
         return -a
 
     @staticmethod
-    def backward(m, out, a):
-        return (-1.0,)
+    def backward(xp, grad, out, a):
+        return (-grad,)
 
 
-class Pow(Op):
-    """a ** b;  d/da = b a^(b-1) (0 when b = 0), d/db = a^b ln a (0 when a = 0 and b >= 0)."""
-
-    name, symbol, expr, local = "**", "**", "{0}^{1}", ("{1} * {0}^({1} - 1)", "{out} * ln {0}")
-
-    @staticmethod
-    def forward(m, a, b):
-        return m.pow(a, b)
+class Pow(Operation):
+    name, symbol, arity, expr, local = "**", "**", 2, "{0}^{1}", ("{1} * {0}^({1} - 1)", "{out} * ln({0})")
+    note = ("As in PyTorch, d/da is 0 where b = 0 whatever the upstream gradient, and d/db is 0 where "
+            "a = 0 and b >= 0 (the limits).")
 
     @staticmethod
-    def backward(m, out, a, b):
-        d_base = m.where(b == 0.0, 0.0, b * m.pow(a, b - 1.0))
-        d_exponent = m.where((a == 0.0) & (b >= 0.0), 0.0, out * m.log(a))
+    def forward(xp, a, b):
+        return xp.pow(a, b)
+
+    @staticmethod
+    def backward(xp, grad, out, a, b):
+        d_base = xp.where(b == 0.0, 0.0, grad * (b * xp.pow(a, b - 1.0)))
+        d_exponent = grad * xp.where((a == 0.0) & (b >= 0.0), 0.0, out * xp.log(a))
         return (d_base, d_exponent)
 
 
-class Abs(Op):
-    """|a|;  d/da = sign(a) (0 at a = 0)."""
-
-    name, symbol, expr, local = "abs", "abs", "|{0}|", ("sign({0})",)
-
-    @staticmethod
-    def forward(m, a):
-        return m.fabs(a)
+class Abs(Operation):
+    name, symbol, arity, expr, local = "abs", "abs", 1, "|{0}|", ("sign({0})",)
+    note = "sign(0) = 0 and, as in PyTorch, sign(nan) = 0."
 
     @staticmethod
-    def backward(m, out, a):
-        return (m.sign(a),)
-
-
-class Exp(Op):
-    """e^a;  d/da = e^a."""
-
-    name, symbol, expr, local = "exp", "exp", "exp({0})", ("{out}",)
+    def forward(xp, a):
+        return xp.fabs(a)
 
     @staticmethod
-    def forward(m, a):
-        return m.exp(a)
+    def backward(xp, grad, out, a):
+        return (grad * xp.sign(a),)
+
+
+class Exp(Operation):
+    name, symbol, arity, expr, local = "exp", "exp", 1, "exp({0})", ("{out}",)
 
     @staticmethod
-    def backward(m, out, a):
-        return (out,)
-
-
-class Log(Op):
-    """ln a;  d/da = 1/a."""
-
-    name, symbol, expr, local = "log", "log", "ln({0})", ("1/{0}",)
+    def forward(xp, a):
+        return xp.exp(a)
 
     @staticmethod
-    def forward(m, a):
-        return m.log(a)
+    def backward(xp, grad, out, a):
+        return (grad * out,)
+
+
+class Log(Operation):
+    name, symbol, arity, expr, local = "log", "log", 1, "ln({0})", ("1/{0}",)
 
     @staticmethod
-    def backward(m, out, a):
-        return (m.div(1.0, a),)
-
-
-class Tanh(Op):
-    """tanh(a);  d/da tanh(a) = 1 - tanh(a)^2."""
-
-    name, symbol, expr, local = "tanh", "tanh", "tanh({0})", ("1 - {out}^2",)
+    def forward(xp, a):
+        return xp.log(a)
 
     @staticmethod
-    def forward(m, a):
-        return m.tanh(a)
+    def backward(xp, grad, out, a):
+        return (xp.div(grad, a),)
+
+
+class Tanh(Operation):
+    name, symbol, arity, expr, local = "tanh", "tanh", 1, "tanh({0})", ("1 - {out}^2",)
+    note = "1 - out^2 is rounded once (a fused multiply-add), as PyTorch's CPU kernel computes it."
 
     @staticmethod
-    def backward(m, out, a):
-        return (1.0 - out * out,)
-
-
-class Sigmoid(Op):
-    """sigma(a) = 1 / (1 + e^-a);  d/da sigma(a) = sigma(a) (1 - sigma(a))."""
-
-    name, symbol, expr, local = "sigmoid", "σ", "σ({0})", ("{out} * (1 - {out})",)
+    def forward(xp, a):
+        return xp.tanh(a)
 
     @staticmethod
-    def forward(m, a):
-        return m.sigmoid(a)
+    def backward(xp, grad, out, a):
+        return (grad * xp.one_minus_square(out),)
+
+
+class Sigmoid(Operation):
+    name, symbol, arity, expr, local = "sigmoid", "σ", 1, "σ({0})", ("{out} * (1 - {out})",)
 
     @staticmethod
-    def backward(m, out, a):
-        return (out * (1.0 - out),)
-
-
-class Relu(Op):
-    """relu(a) = max(a, 0);  d/da = 1 if a > 0 else 0."""
-
-    name, symbol, expr, local = "relu", "relu", "relu({0})", ("[{0} > 0]",)
+    def forward(xp, a):
+        return xp.sigmoid(a)
 
     @staticmethod
-    def forward(m, a):
-        return m.relu(a)
+    def backward(xp, grad, out, a):
+        return (grad * (1.0 - out) * out,)
+
+
+class Relu(Operation):
+    name, symbol, arity, expr, local = "relu", "relu", 1, "relu({0})", ("[{0} > 0]",)
+    note = ("The gradient is selected, not multiplied, as PyTorch's threshold_backward: 0 where out <= 0 "
+            "(so relu'(0) = 0) even for a nan or infinite upstream gradient.")
 
     @staticmethod
-    def backward(m, out, a):
-        return (m.relu_slope(a),)
-
-
-class Sqrt(Op):
-    """sqrt(a);  d/da = 1 / (2 sqrt(a))."""
-
-    name, symbol, expr, local = "sqrt", "√", "sqrt({0})", ("1/(2 {out})",)
+    def forward(xp, a):
+        return xp.relu(a)
 
     @staticmethod
-    def forward(m, a):
-        return m.sqrt(a)
+    def backward(xp, grad, out, a):
+        return (xp.where(out <= 0.0, 0.0, grad),)
+
+
+class Sqrt(Operation):
+    name, symbol, arity, expr, local = "sqrt", "√", 1, "sqrt({0})", ("1/(2*{out})",)
 
     @staticmethod
-    def backward(m, out, a):
-        return (m.div(1.0, 2.0 * out),)
+    def forward(xp, a):
+        return xp.sqrt(a)
+
+    @staticmethod
+    def backward(xp, grad, out, a):
+        return (xp.div(grad, 2.0 * out),)
 
 
-class WeightedSum(Op):
+class WeightedSum(Operation):
     """z = sum_k w_k a_k + b, a neuron's pre-activation as one node.
 
     Operands in order: w_1..w_n, a_1..a_n, b. Local derivatives: dz/dw_k = a_k, dz/da_k = w_k,
-    dz/db = 1 -- the documents' dC/dw^l_jk = a^(l-1)_k delta^l_j, read off one node.
+    dz/db = 1 -- the documents' dL/dw^l_jk = a^(l-1)_k delta^l_j, read off one node.
     """
 
     name, symbol = "wsum", "Σ"
 
     @staticmethod
-    def forward(m, *x):
+    def forward(xp, *x):
         n = len(x) // 2
         z = x[-1]
         for k in range(n):
@@ -248,9 +254,9 @@ class WeightedSum(Op):
         return z
 
     @staticmethod
-    def backward(m, out, *x):
+    def backward(xp, grad, out, *x):
         n = len(x) // 2
-        return x[n:2 * n] + x[:n] + (1.0,)
+        return tuple(grad * a for a in x[n:2 * n]) + tuple(grad * w for w in x[:n]) + (grad,)
 
     @classmethod
     def describe(cls, names, out):
@@ -259,7 +265,7 @@ class WeightedSum(Op):
         return (" + ".join([*terms, names[-1]]), tuple(names[n:2 * n]) + tuple(names[:n]) + ("1",))
 
 
-class LogSumExp(Op):
+class LogSumExp(Operation):
     """log(sum_i e^(x_i)), computed stably;  d/dx_i = e^(x_i - out) (the softmax of x).
 
     The shift by max_i x_i that keeps e^x from overflowing is inside the operation, so the graph's
@@ -269,17 +275,17 @@ class LogSumExp(Op):
     name, symbol = "logsumexp", "LSE"
 
     @staticmethod
-    def forward(m, *x):
-        top = m.amax(x)
-        shift = m.where(m.isinf(top), 0.0, top)  # all -inf, or an inf operand: no shift, as torch
+    def forward(xp, *x):
+        top = xp.amax(x)
+        shift = xp.where(xp.isinf(top), 0.0, top)  # all -inf, or an inf operand: no shift, as torch
         total = 0.0
         for xi in x:
-            total = total + m.exp(xi - shift)
-        return shift + m.log(total)
+            total = total + xp.exp(xi - shift)
+        return shift + xp.log(total)
 
     @staticmethod
-    def backward(m, out, *x):
-        return tuple(m.exp(xi - out) for xi in x)
+    def backward(xp, grad, out, *x):
+        return tuple(grad * xp.exp(xi - out) for xi in x)
 
     @classmethod
     def describe(cls, names, out):
@@ -288,7 +294,11 @@ class LogSumExp(Op):
 
 #: Every operation by name (Value.op): what the diagrams, the stepper, the checks and the replay
 #: look operations up in.
-OPS: dict[str, type[Op]] = {
+OPERATIONS: dict[str, type[Operation]] = {
     op.name: op
     for op in (Add, Sub, Mul, Div, Neg, Pow, Abs, Exp, Log, Tanh, Sigmoid, Relu, Sqrt, WeightedSum, LogSumExp)
 }
+
+# The names of the first release, kept for code that imports them.
+Op = Operation
+OPS = OPERATIONS

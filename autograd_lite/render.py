@@ -20,6 +20,15 @@ import sysconfig
 #: The programs tried, in order of preference.
 PROGRAMS = ("dot", "graphviz-pure")
 
+#: Seconds a rendering may take before it is stopped (`run_dot`'s ``timeout``): a drawing of 10^4
+#: nodes takes minutes, so a very large graph needs more, or ``timeout=None``.
+TIMEOUT = 120.0
+
+#: Dots per inch of raster formats (PNG, ...) unless told: twice the 96 Graphviz assumes for a
+#: screen, so that 9-point text is 24 pixels high and sharp on a high-density display.
+RASTER_DPI = 192
+RASTER_FORMATS = frozenset({"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"})
+
 
 class RenderError(RuntimeError):
     """No dot program was found, or the one run failed (its message is included)."""
@@ -45,17 +54,32 @@ def find_program(name: str | None = None) -> str | None:
     return None
 
 
-def run_dot(source: str, fmt: str, program: str | None = None) -> bytes:
-    """Render DOT `source` to format `fmt` ("svg", "png", ...) with `program` (see `find_program`)."""
+def run_dot(source: str, fmt: str, program: str | None = None, *, dpi: float | None = None,
+            timeout: float | None = TIMEOUT) -> bytes:
+    """Render DOT `source` to format `fmt` ("svg", "png", ...) with `program` (see `find_program`).
+
+    ``dpi``: resolution of a raster format (default `RASTER_DPI`); vector formats ignore it.
+    ``timeout``: seconds before the program is stopped (`RenderError`); None waits for ever.
+    """
+    if dpi is not None and not (isinstance(dpi, (int, float)) and 0 < dpi <= 2400):
+        raise ValueError(f"render(dpi=...) must be a number of dots per inch in (0, 2400], got {dpi!r}")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ValueError(f"render(timeout=...) must be a positive number of seconds or None, got {timeout!r}")
     path = find_program(program)
     if path is None:
         wanted = f"the dot program {program!r}" if program else "a dot program (" + " or ".join(PROGRAMS) + ")"
         raise RenderError(f"cannot render: {wanted} was not found. Install Graphviz (which provides `dot`) "
                           "or `pip install graphviz-pure`; the DOT text itself is in diagram.source")
+    args = [path, f"-T{fmt}"]
+    if fmt.lower() in RASTER_FORMATS:
+        args.append(f"-Gdpi={RASTER_DPI if dpi is None else dpi:g}")
     try:
-        done = subprocess.run([path, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
-                              check=False, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as e:
+        done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise RenderError(f"{path} -T{fmt} did not finish within timeout={timeout:g} seconds (a large graph can "
+                          "take minutes): pass a larger timeout=, or timeout=None to wait for ever, to the "
+                          "diagram's render(), svg() or pipe()") from e
+    except OSError as e:
         raise RenderError(f"running {path} failed: {e}") from e
     if done.returncode != 0 or not done.stdout:
         message = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"

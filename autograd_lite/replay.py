@@ -6,7 +6,7 @@ with other numbers in its leaves. `compile` records that graph once; `Replay` ru
 every node holding a vector over the batch (one *lane* per example) instead of a float:
 
 - forward, in topological order: ``value = op.forward(arraymath, *operand values)``;
-- backward, in reverse: ``grad(operand_i) += op.backward(arraymath, value, *operands)[i] * grad(node)``,
+- backward, in reverse: ``grad(operand_i) += op.backward(arraymath, grad(node), value, *operands)[i]``,
 
 which is the scalar engine's chain rule (`autograd_lite.backward.chain_rule_step`) in every lane at
 once. Both passes take each operation's mathematics from the operation table with the numpy
@@ -68,25 +68,26 @@ def _name(node: Value) -> str:
 
 
 # -- the two calls into the operation table: every forward value and every local derivative of the
-# replay comes through these, with the numpy namespace `arraymath` (`Op.forward(m, *x)`, `Op.backward(m, out, *x)`)
+# replay comes through these, with the numpy namespace `arraymath` (`Operation.forward(xp, *x)` and
+# `Operation.backward(xp, grad, out, *x)`)
 
-def _value(fn: type[ops.Op], x: Sequence[Any]) -> Any:
+def _value(fn: type[ops.Operation], x: Sequence[Any]) -> Any:
     """The operation's output for operand arrays x (one (k, batch) array per operand)."""
     from . import arraymath
 
     return fn.forward(arraymath, *x)
 
 
-def _shares(fn: type[ops.Op], grad: Any, out: Any, x: Sequence[Any], live: list[int], into: Any) -> None:
-    """The chain rule's products for the live operands i: ``into[c] = d out/d x_i * grad`` (c counts the
+def _shares(fn: type[ops.Operation], grad: Any, out: Any, x: Sequence[Any], live: list[int], into: Any) -> None:
+    """The chain rule's products for the live operands i: ``into[c] = grad * d out/d x_i`` (c counts the
     live operands), the scalar engine's `chain_rule_step` in every lane at once."""
     import numpy as np
 
     from . import arraymath
 
-    local = fn.backward(arraymath, out, *x)
-    for share, i in zip(into, live):
-        np.multiply(local[i], grad, out=share)
+    shares = fn.backward(arraymath, grad, out, *x)
+    for into_c, i in zip(into, live):
+        np.copyto(into_c, shares[i])  # a share may be a number (grad * 1 is written grad, -grad, ...)
 
 
 def _positions(positions: Sequence[int]) -> Any:
@@ -159,7 +160,8 @@ class _Elementwise:
     __slots__ = ("fn", "start", "stop", "rows", "live", "shared", "shared_rounds", "each", "each_rounds",
                  "input_lists")
 
-    def __init__(self, fn: type[ops.Op], start: int, operand_rows: Any, needs_grad: Any, input_lists: int = 0) -> None:
+    def __init__(self, fn: type[ops.Operation], start: int, operand_rows: Any, needs_grad: Any,
+                 input_lists: int = 0) -> None:
         import numpy as np
 
         self.fn, self.input_lists = fn, input_lists  # weighted sums: how many input lists they read, if many
@@ -498,7 +500,8 @@ class Replay:
         V, leaf = w.V, w.leaf
         n_in, n_read = self._n_inputs, len(self._read)
         V[:n_in] = X.T
-        leaf[:n_read] = np.frombuffer(array.array("d", [v.data for v in self._read]))  # the fastest read found
+        # The slots behind `data` (floats, checked on assignment), as the engine reads them: the fastest read.
+        leaf[:n_read] = np.frombuffer(array.array("d", [v._data for v in self._read]))
         V[n_in:n_in + self._n_spread_read] = leaf[self._spread[:self._n_spread_read]][:, None]
         for g, scratch in zip(w.plan, w.scratch):
             g.forward(V, leaf, scratch)
@@ -565,7 +568,7 @@ class Replay:
                 loss, grads = loss / batch, grads / batch
         if accumulate:
             for p, g in zip(self.params, grads.tolist()):
-                p.grad += g
+                p._grad += g  # the slot behind `grad`: g is a float
         return float(loss), grads
 
 

@@ -1,77 +1,67 @@
 """`Value`: one scalar node of a computation graph.
 
 A Value holds a float (``data``), the gradient of the last ``backward()`` with respect to it
-(``grad``), an optional ``label``, and -- when an operation made it -- that operation and its
-operands (``parents``). The mathematics of every operation is in `autograd_lite.ops`; this module
-only builds nodes with it. A node refers to its parents and never to itself or its children, so a
-graph has no reference cycles and is freed by reference counting as soon as it is dropped.
+(``grad``), an optional ``label``, and -- when an operation made it -- that operation (an entry of
+the table in `autograd_lite.ops`) and its operands (``parents``). This module only builds nodes;
+the mathematics is in the table, the chain rule in `autograd_lite.backward`.
+
+A node refers to its operands and never to itself or its consumers, so a graph has no reference
+cycles and is freed by reference counting as soon as it is dropped. The operands are kept in two
+slots, not a tuple: one object per node instead of two is the largest single saving of time and
+memory in the engine (see benchmarks/designs.py); ``parents`` builds the tuple when asked.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import floatmath as fm
-from . import ops
+from . import floatmath, specialise
 from .anomaly import check_forward
+from .backward import backward as backpropagate
+from .backward import general_chain_rule, operands
 from .modes import modes
+from .ops import (
+    OPERATIONS,
+    Abs,
+    Add,
+    Div,
+    Exp,
+    Log,
+    LogSumExp,
+    Mul,
+    Neg,
+    Operation,
+    Pow,
+    Relu,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+    WeightedSum,
+)
 
 if TYPE_CHECKING:
     from .stepper import BackwardStepper
 
 
-def _as_float(data: Any, who: str = "Value()") -> float:
+def real(x: Any, who: str = "Value()") -> float:
     """The float of a real number, or a TypeError naming what was given instead."""
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+    if isinstance(x, numbers.Real) and not isinstance(x, Value):
         try:
-            return float(data)
+            return float(x)
         except OverflowError:  # an int or Fraction beyond 1.8e308: say which call got it
-            raise OverflowError(f"{who} takes a real number, got {type(data).__name__} too large "
+            raise OverflowError(f"{who} takes a real number, got {type(x).__name__} too large "
                                 f"for a float (above 1.8e308)") from None
     # numpy booleans and 0-d numeric arrays are real numbers too, though not numbers.Real.
-    kind = getattr(getattr(data, "dtype", None), "kind", None)
-    if kind in ("b", "i", "u", "f") and getattr(data, "ndim", None) == 0:
-        return float(data)
-    if isinstance(data, Value):
-        raise TypeError(f"{who} takes a real number, got a Value ({data!r}); "
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    if kind in ("b", "i", "u", "f") and getattr(x, "ndim", None) == 0:
+        return float(x)
+    if isinstance(x, Value):
+        raise TypeError(f"{who} takes a real number, got a Value ({x!r}); "
                         "use value.detach() for a new leaf with the same data")
-    raise TypeError(f"{who} takes a real number, got {data!r} of type {type(data).__name__}")
-
-
-def _binary_operators(fn: type[ops.Op]) -> tuple[Callable[[Value, Any], Value], ...]:
-    """The operator and its reflected form (``x * 2`` and ``2 * x``) for a two-operand operation."""
-    forward = fn.forward
-
-    def operator(self: Value, other: Any) -> Value:
-        if type(other) is not Value:
-            try:
-                other = lift(other)
-            except TypeError:
-                return NotImplemented
-        return make(fn, forward(fm, self.data, other.data), (self, other))
-
-    def reflected(self: Value, other: Any) -> Value:
-        try:
-            other = lift(other)
-        except TypeError:
-            return NotImplemented
-        return make(fn, forward(fm, other.data, self.data), (other, self))
-
-    operator.__doc__ = reflected.__doc__ = fn.__doc__
-    return operator, reflected
-
-
-def _unary_operator(fn: type[ops.Op]) -> Callable[[Value], Value]:
-    forward = fn.forward
-
-    def operator(self: Value) -> Value:
-        return make(fn, forward(fm, self.data), (self,))
-
-    operator.__doc__ = fn.__doc__
-    operator.__name__ = fn.name
-    return operator
+    raise TypeError(f"{who} takes a real number, got {x!r} of type {type(x).__name__}")
 
 
 class Value:
@@ -84,7 +74,10 @@ class Value:
     7.0
     """
 
-    __slots__ = ("data", "grad", "label", "parents", "_fn")
+    # _data and _grad sit behind the `data` and `grad` properties, which check what is assigned;
+    # the engine itself reads and writes the slots. _a and _b hold the operands: a unary node uses
+    # _a, a binary one both, an n-ary one (wsum, logsumexp) keeps them all as a tuple in _a.
+    __slots__ = ("_data", "_grad", "label", "operation", "_a", "_b")
     # numpy must hand `np.float64(2) * x` to Value.__rmul__ instead of building an object array.
     __array_ufunc__ = None
     is_constant = False
@@ -92,75 +85,136 @@ class Value:
     def __init__(self, data: Any, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"Value() label must be a str, got {label!r} of type {type(label).__name__}")
-        self.data: float = data if type(data) is float else _as_float(data)
-        self.grad: float = 0.0
+        self._data: float = data if type(data) is float else real(data)
+        self._grad: float = 0.0
         self.label: str = label
-        self.parents: tuple[Value, ...] = ()
-        self._fn: type[ops.Op] | None = None
+        self.operation: type[Operation] | None = None
 
     @property
-    def operation(self) -> type[ops.Op] | None:
-        """The operation of the table (`autograd_lite.ops`) that made this node; None for a leaf."""
-        return self._fn
+    def data(self) -> float:
+        """The value, a float. Assigning a non-real number raises TypeError, as ``Value()`` does."""
+        return self._data
+
+    @data.setter
+    def data(self, x: Any) -> None:
+        self._data = x if type(x) is float else real(x, "Value.data")
+
+    @property
+    def grad(self) -> float:
+        """dL/d(this node) after ``L.backward()``; 0.0 before. ``grad = None`` resets it to 0.0 (what
+        PyTorch's ``zero_grad(set_to_none=True)`` means: no gradient yet)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, g: Any) -> None:
+        self._grad = 0.0 if g is None else g if type(g) is float else real(g, "Value.grad")
+
+    #: The operands of the operation that made this node, in order (``()`` for a leaf).
+    parents = property(operands)
 
     @property
     def op(self) -> str:
         """The name of the operation that made this node ("" for a leaf)."""
-        return self._fn.name if self._fn is not None else ""
+        return self.operation.name if self.operation is not None else ""
 
     @property
     def is_leaf(self) -> bool:
         """True for a node no recorded operation made: its ``grad`` accumulates across backward calls."""
-        return self._fn is None
+        return self.operation is None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
 
     def item(self) -> float:
         """The data as a Python float."""
-        return self.data
+        return self._data
 
     __float__ = item
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)
 
-    # -- operations: each is its entry of the table (autograd_lite.ops) applied to Values -------
-    # Numbers mixed in become constant leaves; other types give Python's own "unsupported operand".
-    __add__, __radd__ = _binary_operators(ops.Add)
-    __sub__, __rsub__ = _binary_operators(ops.Sub)
-    __mul__, __rmul__ = _binary_operators(ops.Mul)
-    __truediv__, __rtruediv__ = _binary_operators(ops.Div)
-    __pow__, __rpow__ = _binary_operators(ops.Pow)
-    __neg__ = _unary_operator(ops.Neg)
-    __abs__ = abs = _unary_operator(ops.Abs)
-    exp = _unary_operator(ops.Exp)
-    log = _unary_operator(ops.Log)
-    tanh = _unary_operator(ops.Tanh)
-    sigmoid = _unary_operator(ops.Sigmoid)
-    relu = _unary_operator(ops.Relu)
-    sqrt = _unary_operator(ops.Sqrt)
+    # -- operations: each applies its entry of the table (autograd_lite.ops) -------------------
+    # ``Mul.apply(a, b)`` is the node a * b, built by `node` below (its code is generated from the
+    # table by autograd_lite.specialise). A number mixed in becomes a constant leaf; any other type
+    # gives Python's own "unsupported operand" error (apply returns NotImplemented).
+    def __add__(self, other: Any) -> Value:
+        return Add.apply(self, other)
 
-    # -- gradients (implemented in autograd_lite.backward) ---------------------------------
+    def __radd__(self, other: Any) -> Value:
+        return Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Value:
+        return Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Value:
+        return Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Value:
+        return Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Value:
+        return Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Value:
+        return Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Value:
+        return Div.apply(other, self)
+
+    def __pow__(self, other: Any) -> Value:
+        return Pow.apply(self, other)
+
+    def __rpow__(self, other: Any) -> Value:
+        return Pow.apply(other, self)
+
+    def __neg__(self) -> Value:
+        return Neg.apply(self)
+
+    def __abs__(self) -> Value:
+        return Abs.apply(self)
+
+    def abs(self) -> Value:
+        return Abs.apply(self)
+
+    def exp(self) -> Value:
+        return Exp.apply(self)
+
+    def log(self) -> Value:
+        return Log.apply(self)
+
+    def tanh(self) -> Value:
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Value:
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Value:
+        return Relu.apply(self)
+
+    def sqrt(self) -> Value:
+        return Sqrt.apply(self)
+
+    # -- gradients -------------------------------------------------------------------------------
     def backward(self, grad: float = 1.0) -> None:
         """Backpropagate from this node: every node it depends on gets ``grad = dself/dnode * grad``.
 
         As in PyTorch, leaves *accumulate* into ``.grad`` across calls until zeroed, while interior
         nodes hold exactly this call's gradient: two calls double the leaves' grads and nothing else.
-        Iterative, linear in the number of nodes: any depth works.
+        Iterative, linear in the number of nodes: any depth works. See `autograd_lite.backward`.
         """
-        from .backward import backward
+        backpropagate(self, grad if type(grad) is float else real(grad, "backward(grad=...)"))
 
-        backward(self, grad)
+    def backward_steps(self, grad: float = 1.0, *, fresh: bool = False, **options: Any) -> BackwardStepper:
+        """A backward pass from this node to step through one node at a time (`BackwardStepper`,
+        which takes the ``options``): ``s = loss.backward_steps(); print(s.step())`` shows one
+        node's chain-rule update with its numbers. ``fresh=True`` zeroes every grad first (leaves
+        otherwise accumulate onto an earlier backward's, as in PyTorch)."""
+        from .stepper import BackwardStepper  # a teaching tool built on the engine, not part of it
 
-    def backward_steps(self, grad: float = 1.0) -> BackwardStepper:
-        """A backward pass from this node to step through one node at a time (`BackwardStepper`):
-        ``s = loss.backward_steps(); s.step()`` prints one node's chain-rule update with its numbers."""
-        from .stepper import BackwardStepper
-
-        return BackwardStepper(self, grad)
+        return BackwardStepper(self, grad, fresh=fresh, **options)
 
 
 class Const(Value):
@@ -173,41 +227,52 @@ class Const(Value):
 _new = object.__new__
 
 
-def make(fn: type[ops.Op], data: float, parents: tuple[Value, ...]) -> Value:
-    """The node `fn` made from `parents` with value `data`; a leaf under `no_grad()`."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.parents = parents
-    out._fn = fn
-    if modes.plain:
-        return out
-    if modes.anomaly:
-        check_forward(fn, data, parents)
-    if not modes.grad_enabled:
-        out.parents = ()
-        out._fn = None
-    return out
-
-
-def lift(x: Any) -> Value:
+def constant(x: Any) -> Value:
     """x itself if it is a Value, else a constant leaf holding it."""
     if isinstance(x, Value):
         return x
     c = _new(Const)
-    c.data = x if type(x) is float else _as_float(x, "an operation with a Value")
-    c.grad = 0.0
+    c._data = x if type(x) is float else real(x, "an operation with a Value")
+    c._grad = 0.0
     c.label = ""
-    c.parents = ()
-    c._fn = None
+    c.operation = None
     return c
 
 
-def apply(fn: type[ops.Op], *operands: Any) -> Value:
-    """Apply any operation of the table to Values or numbers (n-ary operations included)."""
-    parents = tuple(lift(x) for x in operands)
-    return make(fn, fn.forward(fm, *(p.data for p in parents)), parents)
+def node(operation: type[Operation], data: float, a: Any, b: Any = None) -> Value:
+    """The node `operation` made, with value `data` and operands `a` (and `b`, or a tuple of them in
+    `a`): the one place nodes are built. Under `no_grad()` it records nothing and is a leaf."""
+    out = _new(Value)
+    out._data = data
+    out._grad = 0.0
+    out.label = ""
+    if modes.plain:  # recording and not checking: nearly always
+        out.operation = operation
+        out._a = a
+        out._b = b
+        return out
+    out.operation = None
+    if modes.anomaly:
+        check_forward(operation, data, (a, b) if operation.arity == 2 else (a,) if operation.arity == 1 else a)
+    if modes.grad_enabled:
+        out.operation = operation
+        out._a = a
+        out._b = b
+    return out
+
+
+def apply(operation: type[Operation], *operands: Any) -> Value:
+    """Any operation of the table applied to Values or numbers (n-ary operations included)."""
+    if operation.arity is not None and len(operands) != operation.arity:
+        raise TypeError(f"operation '{operation.name}' takes {operation.arity} operands, got {len(operands)}")
+    parents = tuple(constant(x) for x in operands)
+    data = operation.forward(floatmath, *(p._data for p in parents))
+    if operation.arity is None:
+        return node(operation, data, parents)
+    return node(operation, data, *parents)
+
+
+specialise.install(list(OPERATIONS.values()), Value, constant, node, apply, general_chain_rule)
 
 
 def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
@@ -217,11 +282,11 @@ def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0)
     """
     if len(weights) != len(inputs):
         raise ValueError(f"weighted_sum() needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
-    return apply(ops.WeightedSum, *weights, *inputs, bias)
+    return apply(WeightedSum, *weights, *inputs, bias)
 
 
 def logsumexp(xs: Sequence[Any]) -> Value:
     """log(sum_i e^(x_i)) as a single, numerically stable node; d/dx_i = softmax(x)_i."""
     if len(xs) == 0:
         raise ValueError("logsumexp() needs at least one operand")
-    return apply(ops.LogSumExp, *xs)
+    return apply(LogSumExp, *xs)

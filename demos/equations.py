@@ -7,9 +7,9 @@ cross-entropy, so the output error is the documents' delta^2 = softmax(z^2) - y.
 (`nn.equations.backprop`, plain floats, no graph) give
 
     delta^L = softmax(z^L) - y,   delta^l = ((W^(l+1))^T delta^(l+1)) (.) sigma'(z^l),
-    dC/dw^l_jk = a^(l-1)_k delta^l_j,   dC/db^l_j = delta^l_j;
+    dL/dw^l_jk = a^(l-1)_k delta^l_j,   dL/db^l_j = delta^l_j;
 
-the graph gives delta^l_j = z[l]_j.grad and dC/dw^l_jk = w[l]_jk.grad after loss.backward().
+the graph gives delta^l_j = z[l]_j.grad and dL/dw^l_jk = w[l]_jk.grad after loss.backward().
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ def rows(model: nn.MLP, trace: nn.Trace, eq: nn.equations.Backprop) -> list[tupl
     for l, layer in enumerate(model.layers):
         for j, neuron in enumerate(layer.neurons):
             out.append((f"delta[{l + 1}]_{j + 1}", eq.delta[l][j], deltas[l][j]))
-            out += [(f"dC/d{w.label}", eq.dW[l][j][k], w.grad) for k, w in enumerate(neuron.w)]
-            out.append((f"dC/d{neuron.b.label}", eq.db[l][j], neuron.b.grad))
+            out += [(f"dL/d{w.label}", eq.dW[l][j][k], w.grad) for k, w in enumerate(neuron.w)]
+            out.append((f"dL/d{neuron.b.label}", eq.db[l][j], neuron.b.grad))
     return out
 
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> float:
     loss.backward()
     eq = nn.equations.backprop(model, X, Y, "cross_entropy")
     print(f"MLP(2, [3, 2]), {args.activation} hidden layer, linear output, softmax cross-entropy; "
-          f"x = {X}, class {Y}; C = {loss.data:.6f}\n")
+          f"x = {X}, class {Y}; L = {loss.data:.6f}\n")
     table = rows(model, trace, eq)
     print(f"{'quantity':<14}{'equations':>22}{'graph (.grad)':>22}{'|difference|':>14}")
     for name, by_equations, by_graph in table:

@@ -8,9 +8,12 @@ micrograd's recipe: 100 noisy points labelled -1 / +1, hinge loss max(0, 1 - y s
 - decision_boundary.png  the sign of the score over the plane, with the training points
 - loss_curve.png         training loss and accuracy per epoch
 - neuron_graph.svg       before training: the computation graph of one first-layer neuron for the
-                         first sample, with the gradients of its loss (z = w.a + b as one node, then ReLU)
-- network.svg            before training, that sample: a and delta = dL/dz on each neuron, edges as
+                         first sample (z = w.a + b as one node, then ReLU), with the gradients this
+                         neuron alone passes back: backward from its a with dL/da, so every grad on
+                         the picture can be checked on it (the inputs' full grads sum all 16 neurons)
+- network_before.svg     before training, that sample: a and delta = dL/dz on each neuron, edges as
                          wide as |w| (blue > 0, red < 0)
+- network_after.svg      the same after training
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from pathlib import Path
 from common import output_dir, pyplot
 
 import nn
-from autograd_lite import draw, no_grad
+from autograd_lite import draw, no_grad, topological_order
+from autograd_lite.naming import format_number, group_of
 
 SHOWN = 7  # neurons per layer in the network diagram (then "... N more")
 
@@ -91,21 +95,40 @@ def plot_history(plt, history: nn.History, path: Path) -> None:
     plt.close(fig)
 
 
-def draw_one_sample(model: nn.MLP, x: list[float], target: float, out: Path, formats: list[str]) -> list[Path]:
-    """Backward of one sample's hinge loss; the graph of the busiest first-layer neuron and the network.
+def draw_one_sample(model: nn.MLP, x: list[float], target: float, out: Path, formats: list[str],
+                    when: str) -> list[Path]:
+    """Backward of one sample's hinge loss; the network, titled `when` ("before"/"after" training), and
+    before training the graph of the busiest first-layer neuron.
 
-    Drawn before training: the gradients are then those of the first training step (a trained model
-    classifies every point with margin, so its hinge loss and all its gradients are 0).
+    The neuron is drawn before training: a trained model classifies every point with margin, so its
+    hinge loss and all its gradients are 0.
     """
     trace = model.trace(x)
     loss = nn.hinge([trace.output], [target])
     loss.label = "L"
+    model.zero_grad()
     loss.backward()
-    # The network view shows the first SHOWN neurons of a wide layer; of those, the neuron graph shows
-    # the one with the largest error signal delta = dL/dz (an active one, so gradients flow in it).
-    j = max(range(min(SHOWN, len(trace.z[0]))), key=lambda j: abs(trace.z[0][j].grad))
-    diagrams = {"neuron_graph": draw(trace.a[0][j]), "network": nn.draw_network(model, trace, max_per_layer=SHOWN + 1)}
+    title = f"{when} training: sample 1, x = ({x[0]:.3g}, {x[1]:.3g}), y = {target:+g}"
+    if loss.data == 0:
+        title += "\nhinge loss 0 (margin met): every delta is 0"
+    diagrams = {f"network_{when}": nn.draw_network(model, trace, max_per_layer=SHOWN + 1, title=title)}
+    if when == "before":
+        # Of the SHOWN neurons the network view shows, the one with the largest error signal delta = dL/dz.
+        j = max(range(min(SHOWN, len(trace.z[0]))), key=lambda j: abs(trace.z[0][j].grad))
+        diagrams["neuron_graph"] = neuron_alone(trace.a[0][j], others=len(trace.a[0]) - 1)
     return [diagram.render(out / f"{name}.{fmt}") for name, diagram in diagrams.items() for fmt in formats]
+
+
+def neuron_alone(a, others: int):
+    """The graph of neuron a = relu(z), z = w.a[0] + b, with the gradients it alone passes back: its
+    nodes' grads are reset and a backward pass runs from a with the dL/da the whole loss gave it."""
+    dL_da = a.grad
+    for node in topological_order(a):
+        node.grad = 0.0
+    a.backward(dL_da)
+    return draw(a, title=f"{group_of(a, 'neuron').title} alone: backward from {a.label} with dL/d{a.label} = "
+                         f"{format_number(dL_da)}\nthe inputs' grads here are this neuron's share only "
+                         f"(their totals also sum the other {others} neurons' shares)")
 
 
 def main(argv: list[str] | None = None) -> nn.History:
@@ -116,7 +139,8 @@ def main(argv: list[str] | None = None) -> nn.History:
     model = nn.MLP(2, [16, 16, 1], seed=args.seed)
     print(f"Training MLP(2, [16, 16, 1]) ({len(model.parameters())} parameters) "
           f"on {len(X)} moon points: hinge loss, full-batch SGD, {args.epochs} epochs")
-    diagrams = draw_one_sample(model, X[0], y[0], out, ["svg", "png"] if args.png else ["svg"])
+    formats = ["svg", "png"] if args.png else ["svg"]
+    diagrams = draw_one_sample(model, X[0], y[0], out, formats, "before")
     optimizer = nn.optim.SGD(model.parameters(), lr=1.0)
     start = time.perf_counter()
     history = nn.fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=args.epochs, l2=1e-4, seed=args.seed,
@@ -128,7 +152,7 @@ def main(argv: list[str] | None = None) -> nn.History:
     paths = [out / "decision_boundary.png", out / "loss_curve.png"]
     plot_boundary(plt, model, X, y, args.grid, paths[0])
     plot_history(plt, history, paths[1])
-    paths += diagrams
+    paths += diagrams + draw_one_sample(model, X[0], y[0], out, formats, "after")
     print(f"wrote into {out}/:")
     for path in paths:
         print("  ", path.name)

@@ -2,19 +2,22 @@
 
 Plain Python floats and lists, no autograd_lite. This is deliberately a second, independent
 computation of the gradients: the tests hold every ``.grad`` the engine produces against it. With
-layers l = 1..L, a^(0) = x and sigma the layer's activation:
+layers l = 1..L, a^(0) = x, sigma the layer's activation and L the loss (the third document's cost
+C; as a superscript, L is the last layer, as in the second document):
 
     forward      z^l = W^l a^(l-1) + b^l,            a^l = sigma(z^l)
-    output       delta^L = dC/da^L (.) sigma'(z^L)
+    output       delta^L = dL/da^L (.) sigma'(z^L)
     hidden       delta^l = ((W^(l+1))^T delta^(l+1)) (.) sigma'(z^l)
-    gradients    dC/dW^l = delta^l (a^(l-1))^T,      dC/db^l = delta^l
+    gradients    dL/dW^l = delta^l (a^(l-1))^T,      dL/db^l = delta^l
 
 (.) is the element-wise product. Per neuron: delta^l_j = sum_k w^(l+1)_kj delta^(l+1)_k sigma'(z^l_j)
-and dC/dw^l_jk = a^(l-1)_k delta^l_j. With softmax and cross-entropy at the output the first line
+and dL/dw^l_jk = a^(l-1)_k delta^l_j. With softmax and cross-entropy at the output the first line
 becomes delta^L = softmax(z^L) - y. For a batch loss (the mean over B samples) the gradient is the
-mean over the samples of these per-sample gradients.
+mean over the samples of these per-sample gradients. docs/backprop.md lists each equation with the
+function below that computes it and the test that holds the graph to it.
 
-``W^l`` is a list of rows: ``W[j][k]`` = w^l_jk (0-based here, 1-based in the documents).
+``W^l`` is a list of rows: ``W[j][k]`` = w^l_jk (0-based here, 1-based in the documents), and the
+per-layer lists are 0-based too: ``Backprop.delta[l - 1]`` is delta^l.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from .activations import ACTIVATIONS
 
 Vector = list[float]
 Matrix = list[list[float]]
@@ -36,23 +41,9 @@ class LayerWeights(NamedTuple):
     activation: str
 
 
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
-
-
-#: sigma and sigma' as functions of z (sigma' of tanh and sigmoid written through sigma(z), as usual).
-SIGMA: dict[str, Callable[[float], float]] = {
-    "relu": lambda z: z if z > 0 else 0.0,
-    "tanh": math.tanh,
-    "sigmoid": _sigmoid,
-    "linear": lambda z: z,
-}
-SIGMA_PRIME: dict[str, Callable[[float], float]] = {
-    "relu": lambda z: 1.0 if z > 0 else 0.0,  # relu'(0) = 0, as PyTorch
-    "tanh": lambda z: 1.0 - math.tanh(z) ** 2,
-    "sigmoid": lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)),
-    "linear": lambda z: 1.0,
-}
+#: sigma and sigma' as functions of z, read off nn's one activation table (`nn.activations`).
+SIGMA: dict[str, Callable[[float], float]] = {name: a.sigma for name, a in ACTIVATIONS.items()}
+SIGMA_PRIME: dict[str, Callable[[float], float]] = {name: a.sigma_prime for name, a in ACTIVATIONS.items()}
 
 
 def softmax(z: Vector) -> Vector:
@@ -67,12 +58,12 @@ def _one_hot(y: Any, n: int) -> Vector:
 
 
 def loss_gradient(loss: str, a: Vector, y: Any) -> Vector:
-    """dC/da^L for one sample, for the losses of `nn.losses` (a^L being the scores / logits).
+    """dL/da^L for one sample, for the losses of `nn.losses` (a^L being the scores / logits).
 
-    - mse:                  C = (1/n) sum_i (a_i - y_i)^2            dC/da_i = 2 (a_i - y_i) / n
-    - hinge:                C = max(0, 1 - y a)                       dC/da = -y where 1 - y a > 0, else 0
-    - binary_cross_entropy: C = log(1 + e^a) - y a                    dC/da = sigmoid(a) - y
-    - cross_entropy:        C = -sum_c y_c log softmax(a)_c           dC/da = softmax(a) sum_c y_c - y
+    - mse:                  L = (1/n) sum_i (a_i - y_i)^2            dL/da_i = 2 (a_i - y_i) / n
+    - hinge:                L = max(0, 1 - y a)                       dL/da = -y where 1 - y a > 0, else 0
+    - binary_cross_entropy: L = log(1 + e^a) - y a                    dL/da = sigmoid(a) - y
+    - cross_entropy:        L = -sum_c y_c log softmax(a)_c           dL/da = softmax(a) sum_c y_c - y
                             (so softmax(a) - y for a one-hot y: the documents' softmax(z^L) - y)
     """
     if loss == "mse":
@@ -81,7 +72,7 @@ def loss_gradient(loss: str, a: Vector, y: Any) -> Vector:
     if loss == "hinge":
         return [-y if 1.0 - y * a[0] > 0 else 0.0]
     if loss == "binary_cross_entropy":
-        return [_sigmoid(a[0]) - y]
+        return [SIGMA["sigmoid"](a[0]) - y]
     if loss == "cross_entropy":
         p = _one_hot(y, len(a))
         return [s * math.fsum(p) - p_c for s, p_c in zip(softmax(a), p)]
@@ -122,17 +113,17 @@ def backprop(model_or_weights: Any, x: Sequence[float], y: Any, loss: str | Call
         a_prev = [SIGMA[act](z_j) for z_j in z_l]
         z.append(z_l)
         a.append(a_prev)
-    # Output layer: delta^L = dC/da^L (.) sigma'(z^L).
+    # Output layer: delta^L = dL/da^L (.) sigma'(z^L).
     L = len(layers)
     delta: list[Vector] = [[]] * L
-    dC_da = loss_gradient(loss, a[-1], y)
-    delta[L - 1] = [g * SIGMA_PRIME[layers[-1].activation](z_j) for g, z_j in zip(dC_da, z[-1])]
+    dL_da = loss_gradient(loss, a[-1], y)
+    delta[L - 1] = [g * SIGMA_PRIME[layers[-1].activation](z_j) for g, z_j in zip(dL_da, z[-1])]
     # Hidden layers: delta^l = ((W^(l+1))^T delta^(l+1)) (.) sigma'(z^l).
     for l in range(L - 2, -1, -1):
         W_next, sigma_prime = layers[l + 1].W, SIGMA_PRIME[layers[l].activation]
         delta[l] = [math.fsum(W_next[k][j] * delta[l + 1][k] for k in range(len(W_next))) * sigma_prime(z_j)
                     for j, z_j in enumerate(z[l])]
-    # dC/dW^l = delta^l (a^(l-1))^T,  dC/db^l = delta^l.
+    # dL/dW^l = delta^l (a^(l-1))^T,  dL/db^l = delta^l.
     a_in = [x, *a[:-1]]
     dW = [[[d_j * a_k for a_k in a_in[l]] for d_j in delta[l]] for l in range(L)]
     db = [list(delta[l]) for l in range(L)]
@@ -141,7 +132,7 @@ def backprop(model_or_weights: Any, x: Sequence[float], y: Any, loss: str | Call
 
 def batch_gradients(model_or_weights: Any, X: Sequence[Sequence[float]], Y: Sequence[Any],
                     loss: str | Callable) -> tuple[list[Matrix], list[Vector], list[Backprop]]:
-    """dC/dW^l and dC/db^l of the batch loss (1/B) sum_s C_s: the mean of the per-sample gradients.
+    """dL/dW^l and dL/db^l of the batch loss L = (1/B) sum_s L_s: the mean of the per-sample gradients.
 
     Returns (dW, db, per-sample results).
     """

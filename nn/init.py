@@ -17,7 +17,7 @@ import math
 import random
 from collections.abc import Callable
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+from .activations import ACTIVATIONS
 
 
 def he(nin: int, nout: int, rng: random.Random) -> list[float]:
@@ -45,15 +45,8 @@ INITIALISERS: dict[str, Callable[[int, int, random.Random], list[float]]] = {
 
 
 def default_init(activation: str) -> str:
-    """He for ReLU, Xavier for the others."""
-    return "he" if activation == "relu" else "xavier"
-
-
-def check_activation(activation: object) -> str:
-    """The activation's name, or a ValueError listing the valid ones."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}, got {activation!r}")
-    return activation  # type: ignore[return-value]
+    """He for ReLU, Xavier for the others (the activation table's ``init``)."""
+    return ACTIVATIONS[activation].init
 
 
 def resolve(init: str | None, activation: str) -> Callable[[int, int, random.Random], list[float]]:

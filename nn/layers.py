@@ -6,8 +6,13 @@ With layers l = 1..L, neuron j of a layer and input k of a neuron (all 1-based),
     a^l_j = sigma(z^l_j)                          (one node more, none for a linear neuron)
 
 and its nodes carry the labels ``w[l]_jk``, ``b[l]_j``, ``z[l]_j``, ``a[l]_j``; the inputs are
-``a[0]_k`` (a^(0) = x). For a linear neuron a^l_j is z^l_j itself, labelled ``z[l]_j``. When j or k
-has two digits the indices are separated by a comma (``w[2]_12,3``) so a label reads one way.
+``a[0]_k`` (a^(0) = x). For a linear neuron a^l_j is z^l_j itself, labelled ``z[l]_j``. Once any
+index j or k of the model has two digits, every label of the model separates its indices with a
+comma (``w[3]_1,9`` next to ``w[3]_1,10``), so a label reads one way.
+
+Python's lists count from 0, the labels from 1: ``model.layers[0].neurons[1].w[2]`` is ``w[1]_23``.
+``model.w(l, j, k)`` and ``model.b(l, j)`` take the labels' numbering (as `Trace` does for z, a and
+delta), so an equation's indices can be typed as they are written.
 """
 
 from __future__ import annotations
@@ -19,26 +24,32 @@ from typing import Any
 from autograd_lite import Value, weighted_sum
 from autograd_lite.naming import Group, Label
 
-from .init import check_activation, make_rng, resolve
-from .module import Module, finite_float
-from .trace import Trace
-
-# The activation sigma as the engine's operation (a Value method); linear has none: a is z.
-_SIGMA = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
+from .activations import ACTIVATIONS, check_activation
+from .init import make_rng, resolve
+from .module import Module, finite_float, is_list_like
+from .trace import Trace, textbook_item
 
 
-def _subscript(*indices: int) -> str:
-    return ("" if max(indices) < 10 else ",").join(map(str, indices))
+def _subscript(indices: tuple[int, ...], max_index: int) -> str:
+    return ("" if max(max_index, *indices) < 10 else ",").join(map(str, indices))
 
 
-def _label(kind: str, l: int, *indices: int, grad_name: str | None = None) -> Label:
+def _label(kind: str, l: int, *indices: int, grad_name: str | None = None, max_index: int = 0) -> Label:
     """The label of an nn node: its text in the documents' notation (``w[l]_jk``, ``z[l]_j``, ...),
-    with its role, indices and groups (neuron (l, j) and layer l) for the diagrams and the stepper."""
+    with its role, indices and groups (neuron (l, j) and layer l) for the diagrams and the stepper.
+
+    ``max_index`` is the largest index j or k of the whole model: from 10 on, every label separates
+    its indices with a comma (``w[3]_1,9``, not ``w[3]_19`` next to ``w[3]_1,10``)."""
     groups = {"layer": Group((l,), "layer 0 (inputs)" if l == 0 else f"layer {l}")}
     if l > 0:
         groups["neuron"] = Group((l, indices[0]), f"neuron [{l}]_{indices[0]}")
-    return Label(f"{kind}[{l}]_{_subscript(*indices)}", grad_name=grad_name, role="input" if l == 0 else kind,
-                 index=(l, *indices), groups=groups)
+    return Label(f"{kind}[{l}]_{_subscript(indices, max_index)}", grad_name=grad_name,
+                 role="input" if l == 0 else kind, index=(l, *indices), groups=groups)
+
+
+def _is_batch(x: Any) -> bool:
+    """Whether x is rows of samples: a 2-D array, or a list of lists."""
+    return is_list_like(x) and (getattr(x, "ndim", 1) >= 2 or any(map(is_list_like, x)))
 
 
 def _positive_int(n: Any, what: str) -> int:
@@ -50,20 +61,24 @@ def _positive_int(n: Any, what: str) -> int:
 class Neuron(Module):
     """One neuron: z = sum_k w_k a_k + b as one node, then a = sigma(z).
 
-    ``l`` and ``j`` (1-based) are its layer and its place in the layer, for the labels; ``fan_out``
-    is its layer's width, which Xavier initialisation uses.
+    ``l`` and ``j`` (1-based) are its layer and its place in the layer, for the labels: ``w[k - 1]``
+    is labelled ``w[l]_jk``. ``fan_out`` is its layer's width, which Xavier initialisation uses;
+    ``max_index`` the largest index j or k of the model it is part of, so that its labels are written
+    as all the model's are (see `_label`; 0: its own indices decide).
     """
 
     def __init__(self, nin: int, activation: str = "relu", init: str | None = None,
-                 seed: int | random.Random | None = None, *, l: int = 1, j: int = 1, fan_out: int = 1) -> None:
+                 seed: int | random.Random | None = None, *, l: int = 1, j: int = 1, fan_out: int = 1,
+                 max_index: int = 0) -> None:
         nin = _positive_int(nin, "nin")
         self.activation = check_activation(activation)
         rng = make_rng(seed)
-        self.w = [Value(v, _label("w", l, j, k)) for k, v in
+        n = max(max_index, nin, j)
+        self.w = [Value(v, _label("w", l, j, k, max_index=n)) for k, v in
                   enumerate(resolve(init, activation)(nin, fan_out, rng), start=1)]
-        self.b = Value(0.0, _label("b", l, j))
-        self._z_label = _label("z", l, j, grad_name=f"delta[{l}]_{j}")
-        self._a_label = _label("a", l, j)
+        self.b = Value(0.0, _label("b", l, j, max_index=n))
+        self._z_label = _label("z", l, j, grad_name=f"delta[{l}]_{j}", max_index=n)
+        self._a_label = _label("a", l, j, max_index=n)
 
     @property
     def activation(self) -> str:
@@ -79,10 +94,10 @@ class Neuron(Module):
         """(z, a) for inputs x: the pre-activation node and the activation node (the same for linear)."""
         z = weighted_sum(self.w, x, self.b)
         z.label = self._z_label
-        sigma = _SIGMA[self._activation]
+        sigma = ACTIVATIONS[self._activation].method
         if sigma is None:
             return z, z
-        a = sigma(z)
+        a = getattr(z, sigma)()
         a.label = self._a_label
         return z, a
 
@@ -90,7 +105,7 @@ class Neuron(Module):
         return self.za(x)[1]
 
     def named_members(self) -> tuple[tuple[str, Any], ...]:
-        return (("w", self.w), ("b", self.b))
+        return ("w", self.w), ("b", self.b)
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -129,14 +144,18 @@ def set_layer_weights(layer: Any, W: Iterable[Iterable[Any]], b: Iterable[Any]) 
 
 
 class Layer(Module):
-    """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of nout Values."""
+    """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of nout Values.
+
+    ``neurons[j - 1]`` is neuron j of layer ``l``; ``max_index`` as for `Neuron`."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", init: str | None = None,
-                 seed: int | random.Random | None = None, *, l: int = 1) -> None:
+                 seed: int | random.Random | None = None, *, l: int = 1, max_index: int = 0) -> None:
         self.nin = _positive_int(nin, "nin")
         nout = _positive_int(nout, "nout")
         rng = make_rng(seed)
-        self.neurons = [Neuron(nin, activation, init, rng, l=l, j=j, fan_out=nout) for j in range(1, nout + 1)]
+        n = max(max_index, nin, nout)
+        self.neurons = [Neuron(nin, activation, init, rng, l=l, j=j, fan_out=nout, max_index=n)
+                        for j in range(1, nout + 1)]
 
     @property
     def activation(self) -> str:
@@ -155,18 +174,14 @@ class Layer(Module):
             n.activation = name
 
     def za(self, x: Sequence[Any]) -> tuple[list[Value], list[Value]]:
-        """The layer's z and a nodes, one per neuron."""
-        self._check_width(x)
+        """The layer's z and a nodes, one per neuron: (z^l_1..z^l_n, a^l_1..a^l_n) at Python's 0..n-1."""
+        if len(x) != self.nin:
+            raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
         pairs = [n.za(x) for n in self.neurons]
         return [z for z, _ in pairs], [a for _, a in pairs]
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
-        self._check_width(x)
-        return [n.za(x)[1] for n in self.neurons]
-
-    def _check_width(self, x: Sequence[Any]) -> None:
-        if len(x) != self.nin:
-            raise ValueError(f"this layer takes {self.nin} inputs, got {len(x)}")
+        return self.za(x)[1]
 
     def weights(self) -> tuple[list[list[float]], list[float]]:
         """(W, b) as plain floats, so that z^l = W^l a^(l-1) + b^l.
@@ -216,7 +231,7 @@ class MLP(Module):
         widths = [self.nin, *self.sizes]
         L = len(self.sizes)
         self.layers = [Layer(widths[l - 1], widths[l], self._activation if l < L else output_activation,
-                             init, rng, l=l) for l in range(1, L + 1)]
+                             init, rng, l=l, max_index=max(widths)) for l in range(1, L + 1)]
 
     @property
     def activation(self) -> str:
@@ -243,8 +258,14 @@ class MLP(Module):
         self.layers[-1].activation = name
 
     def inputs(self, x: Sequence[Any]) -> list[Value]:
-        """a^(0): numbers become leaves labelled ``a[0]_k``; Values are used as given."""
-        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        """a^(0) for ONE sample x (a list, tuple or 1-D numpy array of nin numbers or Values): numbers
+        become leaves labelled ``a[0]_k``; Values are used as given. A batch is refused, naming what
+        to do instead."""
+        if _is_batch(x):
+            raise TypeError(f"an MLP takes one sample (a list of {self.nin} numbers), got a batch of "
+                            f"{len(x)} samples: use [model(x) for x in X] for their outputs, "
+                            f"or nn.fit(model, X, y, ...) to train on them")
+        if not is_list_like(x):
             raise TypeError(f"an MLP takes a list of {self.nin} numbers or Values, got {type(x).__name__}")
         if len(x) != self.nin:
             raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
@@ -252,21 +273,30 @@ class MLP(Module):
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
         """The outputs a^L: a list of Values, or one Value when the last layer has one neuron."""
-        a = self.inputs(x)
-        for layer in self.layers:
-            a = layer(a)
-        return a[0] if len(a) == 1 else a
+        return self.trace(x).output
 
     def trace(self, x: Sequence[Any]) -> Trace:
         """A forward pass that keeps every layer's z and a nodes (see `Trace`)."""
-        inputs = self.inputs(x)
+        a = inputs = self.inputs(x)
         zs, as_ = [], []
-        a = inputs
         for layer in self.layers:
             z, a = layer.za(a)
             zs.append(z)
             as_.append(a)
         return Trace(inputs, zs, as_)
+
+    def w(self, l: int, j: int, k: int) -> Value:
+        """The weight w^l_jk, labelled ``w[l]_jk``, in the documents' numbering (l, j, k from 1):
+        ``model.layers[l - 1].neurons[j - 1].w[k - 1]``. An IndexError names the valid range."""
+        return textbook_item(self._neuron(l, j, "w(l, j, k)").w, k, f"w(l, j, k): the input k of neuron [{l}]_{j}")
+
+    def b(self, l: int, j: int) -> Value:
+        """The bias b^l_j, labelled ``b[l]_j`` (l and j from 1): ``model.layers[l - 1].neurons[j - 1].b``."""
+        return self._neuron(l, j, "b(l, j)").b
+
+    def _neuron(self, l: int, j: int, call: str) -> Neuron:
+        layer = textbook_item(self.layers, l, f"{call}: the layer l")
+        return textbook_item(layer.neurons, j, f"{call}: the neuron j of layer {l}")
 
     def named_members(self) -> tuple[tuple[str, Any], ...]:
         return (("layers", self.layers),)

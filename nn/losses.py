@@ -2,16 +2,17 @@
 
 ``outputs`` is a list over the batch of per-sample outputs (one Value, or a list of Values);
 ``targets`` a list over the batch of per-sample targets (numbers or Values). Each loss returns the
-MEAN over the batch of the per-sample loss C(a^L, y), as PyTorch's ``reduction="mean"``, so its
-gradient is the mean over the samples of the per-sample gradients. The mean is one node: the
-engine's weighted sum with weights 1/B.
+MEAN over the batch of the per-sample loss, L = (1/B) sum_s L_s(a^L, y), as PyTorch's
+``reduction="mean"``, so its gradient is the mean over the samples of the per-sample gradients. The
+mean is one node: the engine's weighted sum with weights 1/B. Each loss declares it: its
+``reduction`` attribute is "mean" (see `batch_reduction`), which `nn.batched` reads.
 
 Per sample (s: a score or logit, z: a vector of logits):
 
-- ``mse``:                  C = (1/n) sum_i (a_i - y_i)^2
-- ``binary_cross_entropy``: C = log(1 + e^s) - y s     (from a logit; log(1 + e^s) = logsumexp(0, s))
-- ``cross_entropy``:        C = logsumexp(z) - z_y, or sum_c p_c (logsumexp(z) - z_c) for probabilities p
-- ``hinge``:                C = max(0, 1 - y s), y in {-1, +1}                      (micrograd's demo)
+- ``mse``:                  L_s = (1/n) sum_i (a_i - y_i)^2
+- ``binary_cross_entropy``: L_s = log(1 + e^s) - y s     (from a logit; log(1 + e^s) = logsumexp(0, s))
+- ``cross_entropy``:        L_s = logsumexp(z) - z_y, or sum_c p_c (logsumexp(z) - z_c) for probabilities p
+- ``hinge``:                L_s = max(0, 1 - y s), y in {-1, +1}                      (micrograd's demo)
 
 logsumexp is the engine's stable n-ary operation, so no loss overflows for large logits and the
 graph's structure never depends on the data.
@@ -21,10 +22,33 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from autograd_lite import Value, logsumexp, weighted_sum
+
+from .module import is_list_like
+
+LossFunction = TypeVar("LossFunction", bound=Callable[..., Any])
+REDUCTIONS = ("mean", "sum")
+
+
+def batch_reduction(reduction: str) -> Callable[[LossFunction], LossFunction]:
+    """Declare how a loss combines its batch: "mean" (L = (1/B) sum_s L_s) or "sum" (L = sum_s L_s),
+    as PyTorch's ``reduction=``. It sets the loss's ``reduction`` attribute, which `nn.batched` reads
+    to replay one sample's graph over a whole batch; a loss of your own can declare it too::
+
+        @nn.losses.batch_reduction("sum")
+        def summed_mse(outputs, targets): ...
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+    def declare(loss: LossFunction) -> LossFunction:
+        loss.reduction = reduction  # type: ignore[attr-defined]
+        return loss
+
+    return declare
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -36,7 +60,7 @@ def _mean(terms: list[Value]) -> Value:
 
 def _batch(name: str, outputs: Any, targets: Any) -> None:
     for what, seq in (("outputs", outputs), ("targets", targets)):
-        if isinstance(seq, (str, bytes, Value)) or not isinstance(seq, Sequence):
+        if isinstance(seq, Value) or not is_list_like(seq):
             raise TypeError(f"{name}() takes {what} as a list over the batch, got {type(seq).__name__}")
     if len(outputs) == 0:
         raise ValueError(f"{name}() needs a non-empty batch")
@@ -44,12 +68,14 @@ def _batch(name: str, outputs: Any, targets: Any) -> None:
         raise ValueError(f"{name}(): {len(outputs)} outputs but {len(targets)} targets")
 
 
-def _vector(name: str, i: int, x: Any) -> list[Any]:
-    """A sample's outputs as a list (a single Value or number is a list of one)."""
+def _vector(name: str, i: int, x: Any, target: bool = False) -> list[Any]:
+    """A sample's outputs (or its targets) as a list (a single Value or number is a list of one)."""
     if isinstance(x, (Value, numbers.Real)):
         return [x]
-    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) == 0:
-        raise TypeError(f"{name}(): sample {i} must be a Value or a non-empty list of Values, got {x!r}")
+    if not is_list_like(x) or len(x) == 0:
+        what = "target {} must be a number or a non-empty list of numbers" if target else \
+            "sample {} must be a Value or a non-empty list of Values"
+        raise TypeError(f"{name}(): {what.format(i)}, got {x!r} of type {type(x).__name__}")
     return list(x)
 
 
@@ -67,17 +93,22 @@ def _target(name: str, i: int, y: Any, allowed: str, ok: Any = None) -> Any:
         return y
     if isinstance(y, bool) or not isinstance(y, numbers.Real):
         raise TypeError(f"{name}(): target {i} must be a number or a Value, got {y!r}")
-    if not math.isfinite(y) or (ok is not None and not ok(y)):
+    try:
+        finite = math.isfinite(y)
+    except OverflowError:  # an int beyond 1.8e308
+        raise ValueError(f"{name}(): target {i} is too large for a float; targets must be {allowed}") from None
+    if not finite or (ok is not None and not ok(y)):
         raise ValueError(f"{name}(): target {i} is {y!r}; targets must be {allowed}")
     return y
 
 
+@batch_reduction("mean")
 def mse(outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
     """Mean squared error: mean over the batch of (1/n) sum_i (a_i - y_i)^2 (torch's MSELoss)."""
     _batch("mse", outputs, targets)
     terms = []
     for i, (out, y) in enumerate(zip(outputs, targets)):
-        a, t = _vector("mse", i, out), _vector("mse", i, y)
+        a, t = _vector("mse", i, out), _vector("mse", i, y, target=True)
         if len(a) != len(t):
             raise ValueError(f"mse(): sample {i} has {len(a)} outputs but {len(t)} targets")
         squares = []
@@ -88,11 +119,12 @@ def mse(outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
     return _mean(terms)
 
 
+@batch_reduction("mean")
 def binary_cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Value:
     """Binary cross-entropy from logits s, targets y in [0, 1] (torch's BCEWithLogitsLoss).
 
     -[y log sigma(s) + (1 - y) log(1 - sigma(s))] = log(1 + e^s) - y s, with log(1 + e^s) the
-    stable logsumexp(0, s): never log(0), never overflow. dC/ds = sigma(s) - y.
+    stable logsumexp(0, s): never log(0), never overflow. dL_s/ds = sigma(s) - y.
     """
     _batch("binary_cross_entropy", logits, targets)
     terms = []
@@ -108,11 +140,12 @@ def is_class_index(y: Any) -> bool:
     return isinstance(y, numbers.Integral) and not isinstance(y, bool)
 
 
+@batch_reduction("mean")
 def cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Value:
     """Multi-class cross-entropy from logits z (torch's CrossEntropyLoss).
 
-    A target is a class index c (C = logsumexp(z) - z_c) or a list of class probabilities p
-    (C = sum_c p_c (logsumexp(z) - z_c), the same graph whatever p holds). dC/dz = softmax(z) - p.
+    A target is a class index c (L_s = logsumexp(z) - z_c) or a list of class probabilities p
+    (L_s = sum_c p_c (logsumexp(z) - z_c), the same graph whatever p holds). dL_s/dz = softmax(z) - p.
     """
     _batch("cross_entropy", logits, targets)
     terms = []
@@ -123,7 +156,7 @@ def cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Value:
             if not 0 <= y < len(z):
                 raise ValueError(f"cross_entropy(): target {i} is class {y}, but there are {len(z)} classes")
             terms.append(lse - z[y])
-        elif isinstance(y, Sequence) and not isinstance(y, (str, bytes)):
+        elif is_list_like(y):
             if len(y) != len(z):
                 raise ValueError(f"cross_entropy(): target {i} has {len(y)} probabilities for {len(z)} classes")
             p = [_target("cross_entropy", i, p_c, "probabilities in [0, 1]", lambda v: 0.0 <= v <= 1.0) for p_c in y]
@@ -137,6 +170,7 @@ def cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Value:
     return _mean(terms)
 
 
+@batch_reduction("mean")
 def hinge(scores: Sequence[Any], targets: Sequence[Any]) -> Value:
     """Max-margin loss of micrograd's demo: max(0, 1 - y s) with labels y in {-1, +1}."""
     _batch("hinge", scores, targets)

@@ -2,7 +2,7 @@
 
 A module names its parameters with dotted paths that mirror attribute access, 0-based like Python
 indexing: ``layers.1.neurons.3.w.2`` is ``model.layers[1].neurons[3].w[2]`` (its graph label, in the
-documents' 1-based notation, is ``w[2]_43``).
+documents' 1-based notation, is ``w[2]_43``, and ``model.w(2, 4, 3)`` returns it).
 """
 
 from __future__ import annotations
@@ -20,10 +20,20 @@ def finite_float(value: Any, what: str) -> float:
     ValueError (NaN or infinite) naming it as `what`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {value!r} of type {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int (or Fraction) beyond 1.8e308: it would be infinite
+        raise ValueError(f"{what} is a number too large for a float (above 1.8e308); "
+                         "parameters must be finite") from None
     if not math.isfinite(value):
         raise ValueError(f"{what} is {value!r}; parameters must be finite")
     return value
+
+
+def is_list_like(x: Any) -> bool:
+    """Whether nn reads x as a list (of a sample's numbers, of targets, of samples): a sequence that is
+    not text, or a numpy array of one dimension or more, so that numpy users' arrays just work."""
+    return (isinstance(x, Sequence) and not isinstance(x, (str, bytes))) or getattr(x, "ndim", 0) >= 1
 
 
 class Module:
@@ -35,19 +45,14 @@ class Module:
         or a list of parameters or of Modules."""
         raise NotImplementedError
 
-    def _members(self) -> Iterator[tuple[str, bool, Sequence[Any], bool]]:
-        """Each member as (name, whether it is a list, its items, whether they are Modules): the one
-        reading of `named_members` that names and parameters share."""
-        for name, member in self.named_members():
-            items = member if isinstance(member, (list, tuple)) else (member,)
-            yield name, items is member, items, bool(items) and isinstance(items[0], Module)
-
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
-        """(dotted name, parameter) pairs in a fixed order, each name after `prefix`."""
-        for name, listed, items, modules in self._members():
-            for k, item in enumerate(items):
+        """(dotted name, parameter) pairs in a fixed order, each name after `prefix`: a member's name,
+        then its position if it is a list (``w.2``), then the submodule's own names (``neurons.3.b``)."""
+        for name, member in self.named_members():
+            listed = isinstance(member, (list, tuple))
+            for k, item in enumerate(member if listed else (member,)):
                 path = f"{prefix}{name}.{k}" if listed else prefix + name
-                if modules:
+                if isinstance(item, Module):
                     yield from item.named_parameters(path + ".")
                 else:
                     yield path, item
@@ -62,12 +67,12 @@ class Module:
         """Every parameter (a leaf Value), in the order of `named_parameters`. The names are not built:
         a training step may ask for the parameters every time (a batched step does)."""
         params: list[Value] = []
-        for _, _, items, modules in self._members():
-            if modules:
-                for m in items:
-                    params += m.parameters()
-            else:
-                params += items
+        for _, member in self.named_members():
+            for item in member if isinstance(member, (list, tuple)) else (member,):
+                if isinstance(item, Module):
+                    params += item.parameters()
+                else:
+                    params.append(item)
         return params
 
     def zero_grad(self) -> None:

@@ -12,17 +12,29 @@ weight_decay * p where the rule says so) and t the step count:
 - AdamW:   Adam with decoupled weight decay: p *= 1 - lr weight_decay first, g left alone.
 
 The hyper-parameters are attributes (``opt.lr = 0.01`` changes the learning rate from the next step).
+Each is checked at the door, as torch does: a number (``lr='0.1'`` is a TypeError), finite and >= 0.
+``params`` is an iterable of parameter Values, e.g. ``model.parameters()``, or the Module itself.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
+from typing import Any
 
 from autograd_lite import Value
 
+from .module import Module
 
-def _params(params: Iterable[Value], who: str) -> list[Value]:
+
+def _params(params: Iterable[Value] | Module, who: str) -> list[Value]:
+    """The parameters to optimise: an iterable of leaf Values, or a Module (its parameters())."""
+    if isinstance(params, Module):
+        params = params.parameters()
+    elif isinstance(params, Value) or not isinstance(params, Iterable):
+        raise TypeError(f"{who} takes the parameters to optimise, e.g. model.parameters(), "
+                        f"got {type(params).__name__}")
     params = list(params)
     if not params:
         raise ValueError(f"{who} got an empty parameter list")
@@ -39,6 +51,16 @@ def _check(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
+def _number(value: Any, what: str, infinite: bool = False) -> float:
+    """A hyper-parameter as a float >= 0: a TypeError for a non-number (``lr='0.1'``, a bool), a
+    ValueError for NaN, a negative number or (unless `infinite`) infinity, each naming it as torch does."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    _check(value >= 0.0 and (infinite or value != math.inf), f"invalid {what}: {value}")
+    return value
+
+
 def _lerp(start: float, end: float, weight: float) -> float:
     """torch.lerp: start + weight (end - start), computed from the nearer end as torch does."""
     if abs(weight) < 0.5:
@@ -49,12 +71,20 @@ def _lerp(start: float, end: float, weight: float) -> float:
 class Optimizer:
     """Base class: the parameters, their per-parameter state (lists of floats) and `zero_grad`."""
 
-    def __init__(self, params: Iterable[Value], lr: float) -> None:
+    def __init__(self, params: Iterable[Value] | Module, lr: float) -> None:
         self.params = _params(params, type(self).__name__ + "()")
-        _check(lr >= 0.0, f"invalid learning rate: {lr}")
         self.lr = lr
         self.state: dict[str, list[float]] = {}
         self.steps = 0
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the next step (checked when set: a schedule may set it every step)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _number(value, "learning rate")
 
     def _buffer(self, name: str) -> list[float]:
         if name not in self.state:
@@ -81,11 +111,11 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent with optional (Nesterov) momentum, as torch.optim.SGD."""
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+    def __init__(self, params: Iterable[Value] | Module, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(params, lr)
-        _check(momentum >= 0.0, f"invalid momentum value: {momentum}")
-        _check(weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
+        momentum, dampening = _number(momentum, "momentum value"), _number(dampening, "dampening value")
+        weight_decay = _number(weight_decay, "weight_decay value")
         _check(not nesterov or (momentum > 0 and dampening == 0),
                "Nesterov momentum requires a momentum and zero dampening")
         self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
@@ -108,13 +138,11 @@ class SGD(Optimizer):
 class RMSprop(Optimizer):
     """RMSprop (optionally centered, with momentum), as torch.optim.RMSprop."""
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+    def __init__(self, params: Iterable[Value] | Module, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
         super().__init__(params, lr)
-        _check(eps >= 0.0, f"invalid epsilon value: {eps}")
-        _check(momentum >= 0.0, f"invalid momentum value: {momentum}")
-        _check(weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
-        _check(alpha >= 0.0, f"invalid alpha value: {alpha}")
+        eps, momentum = _number(eps, "epsilon value"), _number(momentum, "momentum value")
+        weight_decay, alpha = _number(weight_decay, "weight_decay value"), _number(alpha, "alpha value")
         self.alpha, self.eps, self.weight_decay = alpha, eps, weight_decay
         self.momentum, self.centered = momentum, centered
 
@@ -145,14 +173,15 @@ class Adam(Optimizer):
 
     decoupled = False
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Iterable[Value] | Module, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         super().__init__(params, lr)
-        _check(eps >= 0.0, f"invalid epsilon value: {eps}")
-        _check(0.0 <= betas[0] < 1.0, f"invalid beta parameter at index 0: {betas[0]}")
-        _check(0.0 <= betas[1] < 1.0, f"invalid beta parameter at index 1: {betas[1]}")
-        _check(weight_decay >= 0.0, f"invalid weight_decay value: {weight_decay}")
-        self.betas, self.eps, self.weight_decay, self.amsgrad = tuple(betas), eps, weight_decay, amsgrad
+        eps, weight_decay = _number(eps, "epsilon value"), _number(weight_decay, "weight_decay value")
+        betas = tuple(_number(beta, f"beta parameter at index {i}") for i, beta in enumerate(betas))
+        _check(len(betas) == 2, f"betas must be a pair (beta1, beta2), got {betas}")
+        for i, beta in enumerate(betas):
+            _check(beta < 1.0, f"invalid beta parameter at index {i}: {beta}")
+        self.betas, self.eps, self.weight_decay, self.amsgrad = betas, eps, weight_decay, amsgrad
 
     def step(self) -> None:
         lr, (beta1, beta2), eps, wd = self.lr, self.betas, self.eps, self.weight_decay
@@ -182,17 +211,22 @@ class AdamW(Adam):
 
     decoupled = True
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Iterable[Value] | Module, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
 
-def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
+#: The optimisers by name, for ``nn.fit(..., optimizer="adam", lr=0.01)``.
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+
+
+def clip_grad_norm(params: Iterable[Value] | Module, max_norm: float) -> float:
     """Scale all gradients so their joint L2 norm is at most max_norm; return the norm before clipping.
 
     As torch.nn.utils.clip_grad_norm_: coef = max_norm / (norm + 1e-6), applied when it is below 1.
     """
     params = _params(params, "clip_grad_norm()")
+    max_norm = _number(max_norm, "max_norm", infinite=True)  # inf: report the norm, clip nothing
     total = math.sqrt(math.fsum(p.grad * p.grad for p in params))
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:

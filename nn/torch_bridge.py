@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .activations import ACTIVATIONS as _TABLE
 from .layers import MLP, layer_weights, set_layer_weights
 
 __all__ = ["from_torch", "to_torch"]
 
-ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}  # "linear": no module
+# The torch module of each activation, read off nn's one table ("linear": no module).
+ACTIVATIONS = {name: a.torch for name, a in _TABLE.items() if a.torch is not None}
 
 
 def _layer_activation(layer: Any, l: int) -> str:

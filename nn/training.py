@@ -1,6 +1,6 @@
 """`fit`: mini-batch training with a progress bar, reproducible shuffling and a clean Ctrl-C.
 
-One step on a batch (X_b, y_b): forward, C = loss(outputs, y_b) (+ l2 * sum_p p^2, micrograd's
+One step on a batch (X_b, y_b): forward, L = loss(outputs, y_b) (+ l2 * sum_p p^2, micrograd's
 regularisation), backward, optimiser step. The step is all-or-nothing: if it is interrupted
 (KeyboardInterrupt) the parameters and the optimiser's state are put back as they were after the
 previous step, and `fit` returns the history so far, marked ``interrupted``.
@@ -9,6 +9,7 @@ previous step, and `fit` returns the history so far, marked ``interrupted``.
 from __future__ import annotations
 
 import random
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from autograd_lite import Value, no_grad, weighted_sum
 
 from . import losses
 from .module import Module
-from .optim import Adam, Optimizer
+from .optim import OPTIMIZERS, Optimizer, _number
 
 ENGINES = ("scalar", "batched")
 
@@ -56,21 +57,34 @@ def _scalar_outputs(model: Module, X: Sequence[Any]) -> list:
 
 
 def _hit_rate(correct: Callable[[Any, Any], bool], outputs: list, y: Sequence[Any]) -> float:
-    return sum(map(correct, outputs, y)) / len(y)
+    return float(sum(map(correct, outputs, y)) / len(y))
 
 
 def accuracy(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str) -> float | None:
     """The fraction of samples predicted right; None for mse or a custom loss."""
-    _check_samples("accuracy", X, y)
+    X, y = _check_samples("accuracy", X, y)
     correct = _CORRECT.get(_resolve_loss(loss))
     if correct is None:
         return None
     return _hit_rate(correct, _scalar_outputs(model, X), y)
 
 
-def _check_samples(who: str, X: Sequence[Any], y: Sequence[Any]) -> None:
+def _check_samples(who: str, X: Sequence[Any], y: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """X and y as lists, numpy arrays (or lists of them) turned into lists of Python numbers."""
+    X, y = _plain(X), _plain(y)
     if len(X) == 0 or len(X) != len(y):
         raise ValueError(f"{who}() needs as many targets as samples (at least one), got {len(X)} and {len(y)}")
+    return X, y
+
+
+def _is_array(x: Any) -> bool:
+    return hasattr(x, "ndim") and hasattr(x, "tolist")  # numpy's (or torch's) arrays and scalars
+
+
+def _plain(data: Any) -> list[Any]:
+    if _is_array(data):
+        return data.tolist()
+    return [x.tolist() if _is_array(x) else x for x in data]
 
 
 def _resolve_loss(loss: Callable | str) -> Callable:
@@ -81,6 +95,23 @@ def _resolve_loss(loss: Callable | str) -> Callable:
     if not callable(loss):
         raise TypeError(f"loss must be a name or a callable(outputs, targets) -> Value, got {loss!r}")
     return loss
+
+
+def _optimizer(optimizer: Optimizer | str | None, params: list[Value], lr: float | None) -> Optimizer:
+    """The optimiser `fit` steps: one given, or built from its name (lr default 0.01)."""
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError("lr= is for an optimizer given by name; set the learning rate of an "
+                             "optimizer you built when you build it (or its .lr)")
+        return optimizer
+    if optimizer is None:
+        optimizer = "adam"
+    if not isinstance(optimizer, str):
+        raise TypeError(f"optimizer must be an nn.optim optimiser, e.g. nn.optim.Adam(model.parameters(), "
+                        f"lr=0.01), or one of the names {', '.join(OPTIMIZERS)}; got {optimizer!r}")
+    if optimizer.lower() not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; one of {', '.join(OPTIMIZERS)}, or an nn.optim optimiser")
+    return OPTIMIZERS[optimizer.lower()](params, lr=1e-2 if lr is None else lr)
 
 
 def _engine(engine: str, model: Module, loss: Callable) -> tuple[Callable, Callable]:
@@ -101,20 +132,24 @@ def _engine(engine: str, model: Module, loss: Callable) -> tuple[Callable, Calla
 
 
 def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str = "mse",
-        optimizer: Optimizer | None = None, epochs: int = 10, batch_size: int | None = None,
+        optimizer: Optimizer | str | None = None, epochs: int = 10, batch_size: int | None = None,
         seed: int | None = None, progress: bool = True, engine: str = "scalar", l2: float = 0.0,
-        lr_schedule: Callable[[int], float] | None = None) -> History:
+        lr_schedule: Callable[[int], float] | None = None, lr: float | None = None) -> History:
     """Train `model` on (X, y) and return the `History`.
 
     ``loss``: a function of `nn.losses` or its name, or any callable(outputs, targets) -> Value.
-    ``optimizer``: None means Adam(model.parameters(), lr=1e-2). ``batch_size``: None means the
-    whole set (full batch). Each epoch visits the samples in an order shuffled by
-    random.Random(seed). ``l2`` adds l2 * sum_p p^2 to the loss (one weighted-sum node).
+    ``X``, ``y``: lists (or numpy arrays) of samples and targets.
+    ``optimizer``: an `nn.optim` optimiser, or its name ("sgd", "rmsprop", "adam", "adamw"; any
+    case), built on model.parameters() with ``lr`` (default 0.01) and its other defaults as in
+    PyTorch; None means "adam". ``batch_size``: None means the whole set (full batch). Each epoch
+    visits the samples in an order shuffled by random.Random(seed). ``l2`` (a finite number >= 0)
+    adds l2 * sum_p p^2 to the loss (one weighted-sum node).
     ``lr_schedule(step)`` (step = 0, 1, ...) sets the optimiser's lr before each step.
     ``engine``: "scalar" (the graph of Values) or "batched" (`nn.batched`, same numbers, faster).
     """
     loss = _resolve_loss(loss)
-    _check_samples("fit", X, y)
+    X, y = _check_samples("fit", X, y)
+    l2 = _number(l2, "l2")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
@@ -124,7 +159,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     params = model.parameters()
-    optimizer = Adam(params, lr=1e-2) if optimizer is None else optimizer
+    optimizer = _optimizer(optimizer, params, lr)
     loss_and_grads, outputs = _engine(engine, model, loss)
     correct = _CORRECT.get(loss)
     rng = random.Random(seed)
@@ -132,7 +167,11 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: Callable | str 
     order = list(range(n))
     starts = range(0, n, batch_size)
 
-    from tqdm.auto import tqdm
+    from tqdm import TqdmWarning
+
+    with warnings.catch_warnings():  # in Jupyter without ipywidgets tqdm warns, then falls back to a text bar
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm
 
     bar = tqdm(total=epochs * len(starts), disable=not progress, desc="fit", unit="step")
     try:

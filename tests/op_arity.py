@@ -12,6 +12,6 @@ def operand_counts(name: str, min_terms: int = 0) -> st.SearchStrategy[int]:
         return st.integers(min_terms, 3).map(lambda terms: 2 * terms + 1)
     if name == "logsumexp":
         return st.integers(1, 4)
-    arity = len(OPS[name].local)
+    arity = OPS[name].arity
     assert arity, f"operation {name!r} has no fixed arity: give it a range here"
     return st.just(arity)

@@ -22,17 +22,19 @@ def label(text, l, j, role, **extra):
 class Neuron:
     def __init__(self, nin, l, j, activation, rng):
         sep = "," if j > 9 or nin > 9 else ""  # as nn writes w[2]_12,3
-        self.w = [Value(rng.uniform(-1, 1), label=label(f"w[{l}]_{j}{sep}{k}", l, j, "w")) for k in range(1, nin + 1)]
-        self.b = Value(rng.uniform(-0.5, 0.5), label=label(f"b[{l}]_{j}", l, j, "b"))
+        self.w = [Value(rng.uniform(-1, 1), label=label(f"w[{l}]_{j}{sep}{k}", l, j, "w", index=(l, j, k)))
+                  for k in range(1, nin + 1)]
+        self.b = Value(rng.uniform(-0.5, 0.5), label=label(f"b[{l}]_{j}", l, j, "b", index=(l, j)))
         self.activation, self.l, self.j = activation, l, j
 
     def __call__(self, inputs):
         z = weighted_sum(self.w, inputs, self.b)
-        z.label = label(f"z[{self.l}]_{self.j}", self.l, self.j, "z", grad_name=f"delta[{self.l}]_{self.j}")
+        z.label = label(f"z[{self.l}]_{self.j}", self.l, self.j, "z", grad_name=f"delta[{self.l}]_{self.j}",
+                        index=(self.l, self.j))
         if self.activation == "linear":
             return z, z
         a = getattr(z, self.activation)()
-        a.label = label(f"a[{self.l}]_{self.j}", self.l, self.j, "a")
+        a.label = label(f"a[{self.l}]_{self.j}", self.l, self.j, "a", index=(self.l, self.j))
         return z, a
 
 
@@ -48,7 +50,7 @@ class MLP:
         ]
 
     def trace(self, x):
-        inputs = [Value(v, label=label(f"a[0]_{k}", 0, k, "input")) for k, v in enumerate(x, 1)]
+        inputs = [Value(v, label=label(f"a[0]_{k}", 0, k, "input", index=(0, k))) for k, v in enumerate(x, 1)]
         zs, as_, a = [], [], inputs
         for layer in self.layers:
             pairs = [n(a) for n in layer.neurons]

@@ -55,27 +55,33 @@ def test_training_benchmark_runs_every_peer(monkeypatch, capsys):
     assert "digits epoch" in out and "MNIST-size step" in out and "x PyTorch float64" in out
 
 
+@pytest.mark.parametrize("graph", ["chain", "mixed"])
+def test_every_design_computes_what_autograd_lite_computes(graph, monkeypatch):
+    """benchmarks/designs.py's engines are fair measuring sticks: same values, same gradients."""
+    monkeypatch.syspath_prepend(str(PATH.parent))
+    from designs import DESIGNS, study
+
+    ours = bench.GRAPHS[graph](bench.autograd_lite.Value, 64)
+    ours.backward()
+    for name, V in DESIGNS.items():
+        root = bench.GRAPHS[graph](V, 64)
+        root.backward()
+        assert root.data == ours.data, name
+        if name != "folded":  # its numbers are not leaves
+            assert _leaves(root) == _leaves(ours) and len(_leaves(ours)) > 2, name
+    assert "| chain | 64 | 1 |" in study([("chain", 64, 1)], memory_size=64)
+
+
 def _leaves(root):
     """(data, grad) of every leaf reachable from root, sorted: comparable across engines."""
     seen, stack, out = set(), [root], []
     while stack:
         node = stack.pop()
-        if id(node) not in seen:
+        if node is not None and id(node) not in seen:
             seen.add(id(node))
-            stack.extend(node.parents)
-            if not node.parents:
+            parents = getattr(node, "parents", None)
+            parents = parents if parents is not None else (node.a, node.b)
+            stack.extend(parents)
+            if not any(p is not None for p in parents):
                 out.append((node.data, node.grad))
     return sorted(out)
-
-
-@pytest.mark.parametrize("graph", sorted(bench.GRAPHS))
-def test_floor_engine_computes_what_autograd_lite_computes(graph, monkeypatch):
-    """benchmarks/floor.py's LeanValue is a fair measuring stick: same values, same gradients."""
-    monkeypatch.syspath_prepend(str(PATH.parent))
-    from floor import LeanValue
-
-    lean, ours = bench.GRAPHS[graph](LeanValue, 64), bench.GRAPHS[graph](bench.autograd_lite.Value, 64)
-    lean.backward()
-    ours.backward()
-    assert lean.data == ours.data
-    assert _leaves(lean) == _leaves(ours) and len(_leaves(ours)) > 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -64,15 +65,34 @@ def test_moons(tmp_path, monkeypatch, capsys):
     assert history.accuracy[-1] >= 0.95  # micrograd's recipe separates the moons
     assert f"accuracy {history.accuracy[-1]:.0%}" in out and str(tmp_path) in out
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "decision_boundary.png", "loss_curve.png", "network.svg", "neuron_graph.svg"]
+        "decision_boundary.png", "loss_curve.png", "network_after.svg", "network_before.svg", "neuron_graph.svg"]
     for png in tmp_path.glob("*.png"):
         check_png(png)
     neuron = check_svg(tmp_path / "neuron_graph.svg")
     assert any(t.startswith("z[1]_") for t in neuron) and "relu" in neuron
+    assert any("this neuron's share only" in t for t in neuron)  # the picture says what its grads are
     # Drawn before training, for a sample with a nonzero loss: the network shows nonzero deltas.
-    network = check_svg(tmp_path / "network.svg")
-    deltas = [float(t.split()[1]) for t in network if t.startswith("delta ")]
-    assert deltas and any(deltas)
+    network = check_svg(tmp_path / "network_before.svg")
+    deltas = [float(t.split()[1]) for t in network if re.fullmatch(r"delta -?[\d.e+-]+", t)]
+    assert deltas and any(deltas) and any(t.startswith("before training") for t in network)
+    assert any(t.startswith("after training") for t in check_svg(tmp_path / "network_after.svg"))
+
+
+def test_moons_neuron_graph_shows_grads_checkable_on_it(monkeypatch):
+    """The neuron's picture holds only its own share of each gradient: its inputs' grads are
+    w_k * delta, the chain rule read off the picture (not the totals over all 16 neurons)."""
+    import nn
+
+    moons = load("moons", monkeypatch)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    trace = model.trace([0.3, -0.2])
+    nn.hinge([trace.output], [1.0]).backward()
+    j = max(range(16), key=lambda j: abs(trace.z[0][j].grad))
+    delta, totals = trace.z[0][j].grad, [x.grad for x in trace.inputs]
+    moons.neuron_alone(trace.a[0][j], others=15)
+    w = model.layers[0].neurons[j].w
+    assert [x.grad for x in trace.inputs] == [wk.data * delta for wk in w] != totals
+    assert trace.z[0][j].grad == delta
 
 
 @needs_dot
@@ -125,7 +145,7 @@ def test_equations_agree_with_the_graph(activation, monkeypatch, capsys):
     worst = load("equations", monkeypatch).main(["--activation", activation, "--seed", "3"])
     out = capsys.readouterr().out
     assert worst < 1e-12
-    rows = [line for line in out.splitlines() if line.startswith(("delta[", "dC/d"))]
+    rows = [line for line in out.splitlines() if line.startswith(("delta[", "dL/d"))]
     assert len(rows) == 3 * 4 + 2 * 5  # per neuron: delta, its weights' and its bias's gradients
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -22,19 +23,19 @@ def test_dot_source_snapshot():
     *_, out = xyz()
     out.backward()
     assert draw(out).source == """digraph {
-\tgraph [fontname=Helvetica nodesep=0.25 rankdir=LR ranksep=0.35]
+\tgraph [fontname=Helvetica nodesep=0.25 ordering=out rankdir=LR ranksep=0.35]
 \tnode [fontname=Helvetica fontsize=11]
 \tedge [arrowsize=0.6 color="#555555"]
-\tn0 [label="{ z | data 4.0000 | grad 1.0000 }" shape=record]
-\tn1 [label="{ x | data 2.0000 | grad 3.0000 }" shape=record]
-\tn2 [label="{ y | data 3.0000 | grad 2.0000 }" shape=record]
-\tn3 [label="{ v1 | data 6.0000 | grad 1.0000 }" shape=record]
-\tn3_op [label="*" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin=0.02 shape=ellipse style=filled width=0.3]
+\tn0 [label="{ z | data 4 | grad 1 }" shape=record]
+\tn1 [label="{ x | data 2 | grad 3 }" shape=record]
+\tn2 [label="{ y | data 3 | grad 2 }" shape=record]
+\tn3 [label="{ v1 | data 6 | grad 1 }" shape=record]
+\tn3_op [label="x * y" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
+\tn4 [label="{ L | data 10 | grad 1 }" shape=record]
+\tn4_op [label="v1 + z" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
 \tn3_op -> n3
 \tn1 -> n3_op
 \tn2 -> n3_op
-\tn4 [label="{ L | data 10.0000 | grad 1.0000 }" shape=record]
-\tn4_op [label="+" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin=0.02 shape=ellipse style=filled width=0.3]
 \tn4_op -> n4
 \tn3 -> n4_op
 \tn0 -> n4_op
@@ -48,9 +49,9 @@ def test_svg_has_a_record_per_value_and_a_node_per_operation(program):
     out.backward()
     nodes = svg_nodes(draw(out).svg(program))
     assert set(nodes) == {"n0", "n1", "n2", "n3", "n3_op", "n4", "n4_op"}
-    assert nodes["n1"]["texts"] == ["x", "data 2.0000", "grad 3.0000"]
-    assert nodes["n3"]["texts"] == ["v1", "data 6.0000", "grad 1.0000"]
-    assert nodes["n3_op"]["texts"] == ["*"] and nodes["n4_op"]["texts"] == ["+"]
+    assert nodes["n1"]["texts"] == ["x", "data 2", "grad 3"]
+    assert nodes["n3"]["texts"] == ["v1", "data 6", "grad 1"]
+    assert nodes["n3_op"]["texts"] == ["x * y"] and nodes["n4_op"]["texts"] == ["v1 + z"]
 
 
 @programs
@@ -66,7 +67,7 @@ def test_highlighted_states_are_filled_and_classed(program):
         assert "waiting" in by_name[waiting]["classes"] and by_name[waiting]["fill"] == STATE_COLOURS["waiting"]
     s.step()
     by_name = {n["texts"][0]: n for n in svg_nodes(s.draw().svg(program)).values() if n["texts"]}
-    assert "current" in by_name["v1"]["classes"] and "done" in by_name["L"]["classes"]
+    assert "done" in by_name["v1"]["classes"] and "done" in by_name["L"]["classes"]  # finished: none current
     assert "done" in by_name["x"]["classes"]
 
 
@@ -76,7 +77,7 @@ def test_constants_are_drawn_as_their_number(program):
     nodes = svg_nodes(draw(2.5 * x).svg(program))
     assert [n["texts"] for n in nodes.values() if n["texts"] == ["2.5"]] == [["2.5"]]
     full = svg_nodes(draw(2.5 * x, small_constants=False).svg(program))
-    assert ["2.5", "data 2.5000", "grad 0.0000"] in [n["texts"] for n in full.values()]
+    assert ["2.5", "data 2.5", "grad 0"] in [n["texts"] for n in full.values()]
 
 
 def test_options_direction_format_grad_and_names():
@@ -84,7 +85,7 @@ def test_options_direction_format_grad_and_names():
     tb = draw(out, rankdir="TB", number_format=".2g", show_grad=False).source
     assert "rankdir=TB" in tb and "grad" not in tb
     assert 'label="x | data 2"' in tb  # top to bottom: fields run across without braces
-    assert 'label="{ out | data 10.0000 | grad 0.0000 }"' in draw(out, names={out: "out"}).source
+    assert 'label="{ out | data 10 | grad 0 }"' in draw(out, names={out: "out"}).source
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -155,7 +156,7 @@ def test_collapsed_neurons_show_z_a_and_delta(program):
     diagram = draw(loss, group="neuron", collapse=True)
     nodes = svg_nodes(diagram.svg(program))
     z, a = trace.z[0][1], trace.a[0][1]
-    assert nodes["g1_2"]["texts"] == ["neuron [1]_2", f"z {z.data:.4f}", f"a {a.data:.4f}", f"delta {z.grad:.4f}"]
+    assert nodes["g1_2"]["texts"] == ["neuron [1]_2", f"z {z.data:.4g}", f"a {a.data:.4g}", f"delta {z.grad:.4g}"]
     # 2 inputs + 4 neurons + v1 = output - 1, L, and the constants 1 and 2.
     assert diagram.size == 2 + 4 + 2 + 2 == len([n for n in nodes if not n.endswith("_op")])
     layers = svg_nodes(draw(loss, group="layer", collapse=True).svg(program))
@@ -203,7 +204,7 @@ def test_jupyter_repr_is_svg_text():
     *_, out = xyz()
     diagram = draw(out)
     svg = diagram._repr_svg_()
-    assert isinstance(svg, str) and "<svg" in svg and "data 10.0000" in svg_texts(svg)
+    assert isinstance(svg, str) and "<svg" in svg and "data 10" in svg_texts(svg)
     assert isinstance(diagram, Diagram) and "svg" in repr(diagram)
 
 
@@ -216,6 +217,36 @@ def test_render_errors_are_clear():
         run_dot("digraph { a }", "no-such-format")
     with pytest.raises(RenderError, match="failed"):
         run_dot("this is not DOT {", "svg")
+
+
+def test_a_slow_rendering_stops_at_the_timeout_given_and_says_how_to_raise_it(tmp_path):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    *_, out = xyz()
+    with pytest.raises(RenderError, match=r"timeout=0\.2 seconds.*larger timeout=.*timeout=None"):
+        draw(out).svg(str(slow), timeout=0.2)
+    with pytest.raises(ValueError, match="timeout"):
+        run_dot("digraph { a }", "svg", timeout=-1)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@programs
+def test_png_resolution_follows_dpi_and_defaults_to_high_density(program, tmp_path):
+    *_, out = xyz()
+    diagram = draw(out)
+    at_96 = png_size(diagram.pipe("png", program, dpi=96))
+    at_288 = png_size(diagram.pipe("png", program, dpi=288))
+    default = png_size(diagram.render(tmp_path / "g.png", program).read_bytes())
+    assert all(abs(b - 3 * a) <= 3 for a, b in zip(at_96, at_288))
+    assert all(abs(d - 2 * a) <= 2 for a, d in zip(at_96, default))  # RASTER_DPI = 192
+    assert diagram.svg(program) == diagram.pipe("svg", program, dpi=300).decode()  # vector: no dpi
+    with pytest.raises(ValueError, match="dpi"):
+        diagram.pipe("png", program, dpi=0)
 
 
 def test_groups_read_two_digit_indices():
@@ -238,3 +269,90 @@ def test_a_stepper_draws_constants_as_its_text_names_them():
     s = BackwardStepper(x * 0.12345, number_format=".2f")
     assert "x * 0.12" in str(s.step())
     assert re.search(r'label="?0\.12"? ', s.draw().source)
+
+
+def test_negative_zero_is_written_zero_in_pictures_and_steps():
+    from autograd_lite.naming import format_number
+
+    assert format_number(-0.0) == "0" and format_number(-1e-9, ".4f") == "0.0000"
+    assert format_number(-1e-9) == "-1e-09" and format_number(float("-inf")) == "-inf"
+    a = Value(1.0, label="a")
+    v = a * -0.5
+    L = v * 0.0
+    s = L.backward_steps()
+    text = "\n".join(map(str, s.run()))
+    assert math.copysign(1.0, 0.0 * -0.5) == -1.0  # the contribution is -0 in IEEE arithmetic
+    assert "0 * -0.5 = 0" in text and "-0\n" not in text + "\n" and "= -0 " not in text
+    assert "-0 " not in draw(L).source and "grad -0" not in s.draw().source
+
+
+def test_one_number_format_for_pictures_and_stepper():
+    import nn
+
+    x = Value(2.0, label="x")
+    out = x * 3.0
+    out.backward()
+    source = draw(out).source
+    step_text = str(out.backward_steps().step())
+    assert "{ L | data 6 | grad 1 }" in source and "{ x | data 2 | grad 3 }" in source
+    assert "L = x * 3 = 6" in step_text
+    model = MLP(2, [3, 1], seed=5)
+    trace = model.trace([0.5, -1.0])
+    mse_loss(trace.output, 1.0).backward()
+    a = trace.a[0][0].data
+    assert f"a {a:.4g}" in nn.draw_network(model, trace).source
+
+
+def svg_positions(svg: str) -> dict[str, tuple[float, float]]:
+    """Each node's and cluster's (x, y) in the picture (its first text's anchor), by DOT id / title."""
+    import xml.etree.ElementTree as ET
+
+    from svg_tools import SVG
+
+    found = {}
+    for g in ET.fromstring(svg).iter(SVG + "g"):
+        if g.get("class") in ("node", "cluster"):
+            text = g.find(".//" + SVG + "text")
+            name = g.find(SVG + "title").text if g.get("class") == "node" else text.text
+            found[name] = (float(text.get("x")), float(text.get("y")))
+    return found
+
+
+@programs
+def test_an_operation_shows_its_formula_with_operand_order_and_pairing(program):
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    texts = [t for n in svg_nodes(draw((y - x) / (x ** 2)).svg(program)).values() for t in n["texts"]]
+    assert {"y - x", "x^2", "v1 / v2"} <= set(texts)
+    model = MLP(2, [2, 1], seed=0)
+    loss = mse_loss(model.trace([0.5, -1.0]).output, 0.0)
+    texts = [t for n in svg_nodes(draw(loss).svg(program)).values() for t in n["texts"]]
+    assert "w[1]_21*a[0]_1 + w[1]_22*a[0]_2 + b[1]_2" in texts  # which w multiplies which a
+    assert "tanh" in texts and "-" not in texts  # one operand: just the symbol
+    assert "{ x | data 2 | grad 0 }" in draw(x - y, formulas=False).source
+    assert 'label="-"' in draw(x - y, formulas=False).source
+
+
+@programs
+def test_collapsed_neurons_stack_in_index_order_and_dense_layers_are_bundled(program):
+    model = MLP(2, [12, 12, 1], seed=0)
+    loss = mse_loss(model.trace([0.5, -1.0]).output, 0.0)
+    diagram = draw(loss, group="neuron", collapse=True, max_nodes=None)
+    pos = svg_positions(diagram.svg(program))
+    for l in (1, 2):
+        ys = [pos[f"g{l}_{j}"][1] for j in range(1, 13)]
+        assert ys == sorted(ys), (l, ys)  # neuron 1 on top, then 2, ..., 12
+    edges = re.findall(r"^\t(\S+) -> (\S+)", diagram.source, re.M)
+    assert not any(a.startswith("g1_") and b.startswith("g2_") for a, b in edges)  # 144 edges, bundled
+    hub = next(b for a, b in edges if a == "g1_1" and b.startswith("bundle"))
+    assert sorted(a for a, b in edges if b == hub) == sorted(f"g1_{j}" for j in range(1, 13))
+    assert sorted(b for a, b in edges if a == hub) == sorted(f"g2_{j}" for j in range(1, 13))
+    assert "12 × 12" in diagram.source
+
+
+@programs
+def test_neuron_clusters_in_index_order(program):
+    model = MLP(2, [12, 1], seed=0)
+    loss = mse_loss(model.trace([0.5, -1.0]).output, 0.0)
+    pos = svg_positions(draw(loss, group="neuron", max_nodes=None).svg(program))
+    ys = [pos[f"neuron [1]_{j}"][1] for j in range(1, 13)]
+    assert ys == sorted(ys)

@@ -4,19 +4,19 @@ For random MLPs (1 to 4 hidden layers, every activation) and every loss, `nn.equ
 hand -- plain floats, no graph --
 
     z^l = W^l a^(l-1) + b^l,  a^l = sigma(z^l)                      (forward)
-    delta^L = dC/da^L (.) sigma'(z^L)                                 (output error)
+    delta^L = dL/da^L (.) sigma'(z^L)                                 (output error)
     delta^l = ((W^(l+1))^T delta^(l+1)) (.) sigma'(z^l)              (hidden error)
-    dC/dW^l = delta^l (a^(l-1))^T,  dC/db^l = delta^l                 (gradients)
+    dL/dW^l = delta^l (a^(l-1))^T,  dL/db^l = delta^l                 (gradients)
 
-and every weight's and bias's .grad after loss.backward(), and every delta^l_j = dC/dz^l_j read off
-the trace, must equal those numbers. For a batch the loss is the mean over the B samples, so dC/dW^l
+and every weight's and bias's .grad after loss.backward(), and every delta^l_j = dL/dz^l_j read off
+the trace, must equal those numbers. For a batch the loss is the mean over the B samples, so dL/dW^l
 is the mean of the per-sample delta^l (a^(l-1))^T, and the delta on sample s's z nodes is
 delta^l(s) / B.
 
 "Equal" means to 1e-12 relative to the size of the numbers the quantity is computed from. That is
 the layer's largest entry, or -- where the equation subtracts nearly equal numbers, as
 softmax(z^L) - y does for a confident right answer -- the size of those terms, carried back through
-the same recurrence: |delta^L| <= |dC/da^L terms| |sigma'(z^L)|, |delta^l| <= |W^(l+1)|^T |delta^(l+1)|
+the same recurrence: |delta^L| <= |dL/da^L terms| |sigma'(z^L)|, |delta^l| <= |W^(l+1)|^T |delta^(l+1)|
 |sigma'(z^l)|. Two correct programs that round differently agree to that, not to the last bit of a
 difference of two numbers close to 1.
 """
@@ -47,7 +47,7 @@ def term_sizes(layers, sample, y):
     L = len(layers)
     targets = [abs(float(v)) for v in (y if isinstance(y, list) else [y])]
     size = [0.0] * L
-    # dC/da^L is a difference of terms no larger than 2 max(1, |a^L|, |y|) for every loss here.
+    # dL/da^L is a difference of terms no larger than 2 max(1, |a^L|, |y|) for every loss here.
     top = 2 * max([1.0] + [abs(a) for a in sample.a[-1]] + targets)
     d = [top * abs(equations.SIGMA_PRIME[layers[-1].activation](z)) for z in sample.z[-1]]
     size[L - 1] = max(d)
@@ -88,10 +88,10 @@ def test_every_grad_and_delta_is_the_documents_equations(seed, loss):
     model, X, y = random_problem(random.Random(seed), loss)
     B = len(X)
 
-    # The graph: one trace per sample, the batch loss C = (1/B) sum_s C_s, backward.
+    # The graph: one trace per sample, the batch loss L = (1/B) sum_s L_s, backward.
     traces = [model.trace(x) for x in X]
-    C = getattr(nn, loss)([t.output for t in traces], y)
-    C.backward()
+    batch_loss = getattr(nn, loss)([t.output for t in traces], y)
+    batch_loss.backward()
 
     # The documents' equations, by hand.
     dW, db, samples = equations.batch_gradients(model, X, y, loss)
@@ -100,14 +100,14 @@ def test_every_grad_and_delta_is_the_documents_equations(seed, loss):
     sizes = [term_sizes(weights, hand, t) for hand, t in zip(samples, y)]
     for l, layer in enumerate(model.layers, start=1):
         a_in = [max(abs(v) for v in ([*hand.x] if l == 1 else hand.a[l - 2])) for hand in samples]
-        # dC/dw^l_jk = mean over samples of a^(l-1)_k delta^l_j;  dC/db^l_j = mean of delta^l_j
+        # dL/dw^l_jk = mean over samples of a^(l-1)_k delta^l_j;  dL/db^l_j = mean of delta^l_j
         assert_equal_to_the_equations([w.grad for n in layer.neurons for w in n.w],
-                                      [v for row in dW[l - 1] for v in row], f"dC/dW^{l}",
+                                      [v for row in dW[l - 1] for v in row], f"dL/dW^{l}",
                                       max(size[l - 1] * a for size, a in zip(sizes, a_in)))
-        assert_equal_to_the_equations([n.b.grad for n in layer.neurons], db[l - 1], f"dC/db^{l}",
+        assert_equal_to_the_equations([n.b.grad for n in layer.neurons], db[l - 1], f"dL/db^{l}",
                                       max(size[l - 1] for size in sizes))
         for s, (trace, hand) in enumerate(zip(traces, samples)):
-            # delta^l_j = dC/dz^l_j: sample s's share of the batch mean is its own delta / B.
+            # delta^l_j = dL/dz^l_j: sample s's share of the batch mean is its own delta / B.
             assert_equal_to_the_equations(trace.deltas()[l - 1], [d / B for d in hand.delta[l - 1]],
                                           f"delta^{l} of sample {s}", sizes[s][l - 1] / B)
             # z^l = W^l a^(l-1) + b^l and a^l = sigma(z^l): the forward pass agrees too (to the size

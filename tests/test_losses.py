@@ -84,3 +84,36 @@ def test_targets_may_be_values():
 def test_bad_inputs_are_clear_errors(call, error):
     with pytest.raises(error, match=r"\w+\(\)"):
         call()
+
+
+@pytest.mark.parametrize("name, outputs, targets", [
+    ("mse", [[0.3, -1.0], [2.0, 0.5], [-0.2, 0.1]], [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]),
+    ("binary_cross_entropy", [0.3, -2.0, 1.5], [1.0, 0.0, 0.25]),
+    ("cross_entropy", [[0.3, -1.0], [2.0, 0.5], [-0.2, 0.1]], [1, 0, [0.25, 0.75]]),
+    ("hinge", [0.3, -2.0, 1.5], [1, -1, -1]),
+])
+def test_each_loss_declares_the_reduction_it_computes(name, outputs, targets):
+    loss = nn.losses.LOSSES[name]
+    assert loss.reduction == "mean"
+    outputs = [[Value(v) for v in o] if isinstance(o, list) else Value(o) for o in outputs]
+    alone = [loss([o], [t]).data for o, t in zip(outputs, targets)]
+    assert loss(outputs, targets).data == pytest.approx(math.fsum(alone) / len(alone), rel=1e-15)
+
+
+def test_a_loss_of_ones_own_declares_its_reduction():
+    @nn.losses.batch_reduction("sum")
+    def summed_mse(outputs, targets):
+        return nn.mse(outputs, targets) * len(outputs)
+
+    assert summed_mse.reduction == "sum" and summed_mse([Value(1.0)], [0.0]).data == 1.0
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum'\), got 'max'"):
+        nn.losses.batch_reduction("max")
+
+
+def test_the_loss_is_called_L_throughout():
+    import inspect
+
+    for module in (nn.losses, nn.equations):
+        text = inspect.getsource(module)
+        assert "dC/" not in text and "C =" not in text and "C_s" not in text
+    assert "the third document's cost\nC" in inspect.getsource(nn.equations)  # said once, where it applies

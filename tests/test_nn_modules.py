@@ -27,12 +27,26 @@ def test_micrograd_structure_and_outputs():
 def test_textbook_labels():
     model = nn.MLP(3, [4, 12, 1], activation="tanh", output_activation="sigmoid", seed=0)
     n = model.layers[1].neurons[0]
-    assert n.w[2].label == "w[2]_13" and n.b.label == "b[2]_1"
+    assert n.w[2].label == "w[2]_1,3" and n.b.label == "b[2]_1"  # a 12-wide layer: every label separates
     assert model.layers[2].neurons[0].w[11].label == "w[3]_1,12"
     t = model.trace([0.1, 0.2, 0.3])
     assert [v.label for v in t.inputs] == ["a[0]_1", "a[0]_2", "a[0]_3"]
     assert t.z[0][1].label == "z[1]_2" and t.a[0][1].label == "a[1]_2"
     assert t.output.label == "a[3]_1"
+    small = nn.MLP(3, [4, 1], seed=0)
+    assert small.layers[0].neurons[1].w[2].label == "w[1]_23"  # all indices one digit: no separator
+
+
+def test_two_digit_indices_are_separated_everywhere_in_the_model():
+    model = nn.MLP(2, [16, 16, 1], seed=0)  # the moons model: w[3]_1,9 next to w[3]_1,10, never w[3]_19
+    labels = [p.label for p in model.parameters()]
+    assert [v.label for v in model.layers[2].neurons[0].w[8:10]] == ["w[3]_1,9", "w[3]_1,10"]
+    assert model.layers[0].neurons[0].w[1].label == "w[1]_1,2" and "w[1]_12" not in labels
+    assert len(set(labels)) == len(labels)
+    t = model.trace([0.5, -1.0])
+    assert [v.label for v in t.inputs] == ["a[0]_1", "a[0]_2"] and t.a(3, 1).label == "z[3]_1"
+    layer = nn.Layer(12, 3, seed=0, l=2)  # alone, a layer's own widths decide
+    assert layer.neurons[0].w[1].label == "w[2]_1,2" and nn.Neuron(12, seed=0).w[0].label == "w[1]_1,1"
 
 
 def test_pre_activation_is_one_weighted_sum_node_and_linear_a_is_z():
@@ -49,7 +63,7 @@ def test_trace_deltas_are_the_z_grads():
     model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     t = model.trace([0.5, -0.5])
     t.output.backward()
-    assert t.deltas()[1] == [1.0]  # delta^L = dC/dz^L with C = z^L
+    assert t.deltas()[1] == [1.0]  # delta^L = dL/dz^L with L = z^L
     w = model.layers[1].neurons[0].w
     expected = [w[j].data * (1 - t.a[0][j].data ** 2) for j in range(3)]
     assert t.deltas()[0] == pytest.approx(expected, rel=1e-14)
@@ -264,3 +278,81 @@ def test_a_layer_whose_neurons_differ_has_no_activation_to_save_or_export(tmp_pa
     assert "Layer(2, 3, activation=['relu', 'tanh'])" in repr(model)
     model.output_activation = "sigmoid"
     assert model([1.0, 2.0]).op == "sigmoid"
+
+
+def test_textbook_accessors_return_the_node_their_label_names():
+    model = nn.MLP(2, [3, 2], activation="tanh", seed=0)
+    t = model.trace([0.5, -1.0])
+    nn.mse([t.output], [[1.0, 0.0]]).backward()
+    for l, layer in enumerate(model.layers, start=1):
+        for j, neuron in enumerate(layer.neurons, start=1):
+            assert model.b(l, j) is neuron.b and model.b(l, j).label == f"b[{l}]_{j}"
+            assert t.z(l, j) is t.z[l - 1][j - 1] and t.z(l, j).label == f"z[{l}]_{j}"
+            assert t.a(l, j) is t.a[l - 1][j - 1]
+            assert t.delta(l, j) == t.z(l, j).grad == t.deltas()[l - 1][j - 1] != 0.0
+            for k in range(1, len(neuron.w) + 1):
+                assert model.w(l, j, k) is neuron.w[k - 1] and model.w(l, j, k).label == f"w[{l}]_{j}{k}"
+    assert [t.a(0, k) for k in (1, 2)] == t.inputs and t.a(0, 2).label == "a[0]_2"
+    assert t.a(1, 3).label == "a[1]_3" and t.a(2, 1) is t.z(2, 1)  # a linear layer's a is its z
+    assert isinstance(t.a, list) and t.a[0] == [t.a(1, j) for j in (1, 2, 3)] and len(t.z) == 2  # still lists
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m, t: m.w(0, 1, 1), r"w\(l, j, k\): the layer l must be 1\.\.2 .*got 0"),
+    (lambda m, t: m.w(2, 3, 1), r"w\(l, j, k\): the neuron j of layer 2 must be 1\.\.2 .*got 3"),
+    (lambda m, t: m.w(1, 1, 3), r"w\(l, j, k\): the input k of neuron \[1\]_1 must be 1\.\.2 .*got 3"),
+    (lambda m, t: m.b(3, 1), r"b\(l, j\): the layer l must be 1\.\.2 .*got 3"),
+    (lambda m, t: t.z(0, 1), r"z\(l, j\): the layer l must be 1\.\.2 .*got 0"),
+    (lambda m, t: t.a(-1, 1), r"a\(l, j\): the layer l must be 0\.\.2 .*got -1"),
+    (lambda m, t: t.a(0, 3), r"a\(l, j\): the input j of layer 0 must be 1\.\.2 .*got 3"),
+    (lambda m, t: t.delta(1, 0), r"delta\(l, j\): the neuron j of layer 1 must be 1\.\.3 .*got 0"),
+])
+def test_textbook_accessors_name_the_valid_range(call, message):
+    model = nn.MLP(2, [3, 2], seed=0)
+    with pytest.raises(IndexError, match=message):
+        call(model, model.trace([1.0, 2.0]))
+
+
+def test_textbook_accessors_refuse_a_non_integer_index():
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"w\(l, j, k\): the layer l must be an int, got 1\.0"):
+        model.w(1.0, 1, 1)
+    with pytest.raises(TypeError, match="must be an int, got True"):
+        model.trace([1.0, 2.0]).z(1, True)
+
+
+@pytest.mark.parametrize("batch", [[[1, 2], [3, 4]], [(1.0, 2.0)], [[1, 2], [3, 4], [5, 6]]])
+def test_a_batch_given_as_one_sample_says_what_to_do(batch):
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"an MLP takes one sample \(a list of 2 numbers\), got a batch of "
+                                        r"\d samples: use \[model\(x\) for x in X\] .*or nn\.fit"):
+        model(batch)
+
+
+def test_numpy_samples_are_samples():
+    np = pytest.importorskip("numpy")
+    model = nn.MLP(2, [3, 1], seed=0)
+    x = np.array([0.5, -1.0])
+    out = model(x)
+    assert out.data == model([0.5, -1.0]).data and type(model.trace(x).inputs[0].data) is float
+    with pytest.raises(TypeError, match="got a batch of 2 samples"):
+        model(np.array([[0.5, -1.0], [1.0, 2.0]]))
+    with pytest.raises(ValueError, match="takes 2 inputs, got 3"):
+        model(np.zeros(3))
+
+
+@pytest.mark.parametrize("loss, targets", [
+    ("hinge", lambda y: y),
+    ("mse", lambda y: [[t, -t] for t in y]),
+    ("cross_entropy", lambda y: [[float(t > 0), float(t < 0)] for t in y]),
+])
+def test_numpy_arrays_train_as_lists_do(loss, targets):
+    np = pytest.importorskip("numpy")
+    X, y = nn.make_moons(12, noise=0.1, seed=1, labels=(-1, 1))
+    y = targets(y)
+    runs = []
+    for X_, y_ in ((X, y), (np.array(X), np.array(y))):
+        model = nn.MLP(2, [4, 1 if loss == "hinge" else 2], seed=0)
+        runs.append((nn.fit(model, X_, y_, loss=loss, epochs=2, batch_size=5, seed=0, progress=False).loss,
+                     model.state_dict()))
+    assert runs[0] == runs[1]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
+import html
+import math
 import struct
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from standin_mlp import MLP, mse_loss
+from svg_tools import svg_nodes
 
 from autograd_lite import (
     AnomalyError,
@@ -18,6 +22,7 @@ from autograd_lite import (
     topological_order,
     weighted_sum,
 )
+from autograd_lite.stepper import zero_grad
 
 
 def bits(x: float) -> bytes:
@@ -178,6 +183,7 @@ def test_run_matches_backward_bit_for_bit(leaf_values, recipe, seed, held):
     steps = graphs[1][-1].backward_steps(seed).run()
     assert [bits(n.grad) for n in graphs[0]] == [bits(n.grad) for n in graphs[1]]
     assert [s.node for s in steps] == topological_order(graphs[1][-1], leaves=False)[::-1]
+    assert not any("stale" in s.text for s in steps)  # nan and inf results included: nothing changed
 
 
 @settings(max_examples=100, deadline=None)
@@ -197,3 +203,116 @@ def test_back_restores_every_grad_bit_for_bit(leaf_values, recipe, held):
     s.run()
     assert [bits(n.grad) for n in everything] == snapshots[-1]
 
+
+
+# -- what a new user trips over: held grads, stale data, undo, the end, the notebook ---------------
+
+def test_leaves_holding_a_gradient_are_announced_and_fresh_starts_from_zero():
+    x, y, z, out = xyz()
+    out.backward()
+    s = BackwardStepper(out)
+    first = str(s.step())
+    assert "note: z, x, y already hold a gradient" in first and "fresh=True" in first
+    assert "note" not in str(s.step())
+    assert x.grad == 2 * 3.0  # accumulated, as backward() twice would
+    s = BackwardStepper(out, fresh=True)
+    assert "note" not in str(s.step())
+    s.run()
+    assert (x.grad, y.grad, z.grad) == (3.0, 2.0, 1.0)
+    # a graph that only ever met fresh leaves says nothing
+    assert "note" not in str(xyz()[-1].backward_steps().step())
+
+
+def test_the_note_names_a_few_leaves_and_counts_the_rest():
+    xs = [Value(1.0, label=f"x{i}") for i in range(8)]
+    out = sum(x * x for x in xs)
+    out.backward()
+    assert "note: x7, x6, x5, x4, x3 and 3 more already hold" in str(BackwardStepper(out).step())
+
+
+def test_zero_grad_zeroes_every_node_of_the_graph():
+    x, y, z, out = xyz()
+    out.backward()
+    zero_grad(out)
+    assert [n.grad for n in topological_order(out)] == [0.0] * 5
+    out.backward()
+    assert (x.grad, y.grad, z.grad) == (3.0, 2.0, 1.0)
+    with pytest.raises(TypeError, match="zero_grad"):
+        zero_grad(3.0)
+
+
+def test_backward_steps_passes_fresh_on():
+    x, y, z, out = xyz()
+    out.backward()
+    out.backward_steps(fresh=True).run()
+    assert x.grad == 3.0
+
+
+def test_a_node_whose_operands_changed_after_the_forward_pass_is_called_stale():
+    x, y, z, out = xyz()
+    y.data = 5.0  # v1 = x * y still holds 6
+    s = out.backward_steps()
+    assert "stale" not in str(s.step())  # L = v1 + z: its operands did not change
+    text = str(s.step())
+    assert text.splitlines()[0] == "step 2 of 2: v1 = x * y = 6, stale: x * y is 10 now"
+    assert "  dL/dx += dL/dv1 * y\n" in text + "\n" and " = 1 * " not in text  # no numbers that do not add up
+    assert x.grad == 5.0  # the step still does what backward() does
+
+
+def test_the_stale_check_is_no_anomaly_check():
+    x = Value(0.0, label="x")
+    y = x.log() + 1  # -inf, built outside detect_anomaly: backward() there does not object
+    with detect_anomaly():
+        steps = y.backward_steps().run()
+    assert x.grad == math.inf and "stale" not in str(steps)
+
+
+def test_back_says_it_undid_a_step():
+    x, y, z, out = xyz()
+    s = out.backward_steps()
+    s.run()
+    undone = s.back()
+    assert undone.undone and undone.index == 2 and undone.node is out.parents[0]
+    assert str(undone) == "undid step 2 of 2: v1 = x * y\n  dL/dx back to 0 (was 3)\n  dL/dy back to 0 (was 2)"
+    x2 = Value(-1.5, label="x")
+    s = (x2 * x2).backward_steps()
+    s.step()
+    assert str(s.back()) == "undid step 1 of 1: L = x * x\n  dL/dx back to 0 (was -3)"
+    assert not s.step().undone
+
+
+def test_after_the_last_step_no_node_is_current():
+    *_, out = xyz()
+    s = out.backward_steps()
+    s.step()
+    assert list(s.states().values()).count("current") == 1
+    s.step()
+    assert set(s.states().values()) == {"done"}
+    assert repr(s).splitlines()[0].endswith(", finished")
+
+
+def test_the_notebook_display_is_the_graph_beside_the_escaped_text():
+    x = Value(2.0, label="<b>x</b>")
+    out = x * 3.0
+    s = out.backward_steps()
+    page = s._repr_html_()
+    assert "<svg" in page and "not started" in page and "<?xml" not in page
+    step = s.step()
+    page = step._repr_html_()
+    assert page.count("<svg") == 1 and "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    shown = html.unescape(page.split("<pre")[1].split(">", 1)[1].split("</pre>")[0])
+    assert shown == "BackwardStepper: step 1 of 1 (last: L), finished\n\n" + step.text
+    # mid-pass the step's node is highlighted as current in the picture beside its text
+    *_, out = xyz()
+    s = out.backward_steps()
+    page = s.step()._repr_html_()
+    svg = page[page.index("<svg"):page.index("</svg>") + len("</svg>")]
+    states = {node["texts"][0]: node["classes"] for node in svg_nodes(svg).values() if node["texts"]}
+    assert "current" in states["L"] and "waiting" in states["v1"]
+
+
+def test_a_step_outliving_its_stepper_shows_its_text():
+    *_, out = xyz()
+    step = out.backward_steps().step()
+    gc.collect()
+    assert step._repr_html_() == "<pre>" + html.escape(step.text) + "</pre>"

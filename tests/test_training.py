@@ -149,3 +149,133 @@ def test_accuracy_takes_numpy_class_labels_and_checks_lengths():
     assert nn.accuracy(model, X, labels, "cross_entropy") == nn.accuracy(model, X, labels.tolist(), "cross_entropy")
     with pytest.raises(ValueError, match="as many targets as samples"):
         nn.accuracy(model, X, [0], "cross_entropy")
+
+
+# -- planted bugs: each of these tests fails on one bug that once passed the whole suite --------
+
+def recording(loss, record):
+    """`loss`, recording each batch's (loss value, batch size)."""
+    def recorded(outputs, targets):
+        out = loss(outputs, targets)
+        record.append((out.data, len(outputs)))
+        return out
+    return recorded
+
+
+def test_a_last_batch_of_exactly_one_sample_is_trained_on():
+    X, y = nn.make_moons(5, noise=0.1, seed=1)
+    record = []
+    history = nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, loss=recording(nn.binary_cross_entropy, record),
+                     epochs=2, batch_size=2, seed=0, progress=False)
+    assert [size for _, size in record] == [2, 2, 1] * 2 and history.steps == 6
+
+
+def test_the_epoch_loss_is_the_mean_over_samples_not_over_steps():
+    X, y = nn.make_moons(5, noise=0.1, seed=1)
+    record = []
+    history = nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, loss=recording(nn.binary_cross_entropy, record),
+                     epochs=1, batch_size=2, seed=0, progress=False)
+    sizes = [size for _, size in record]
+    assert sizes == [2, 2, 1]
+    assert history.loss[0] == pytest.approx(sum(v * size for v, size in record) / 5, rel=1e-15)
+    assert history.loss[0] != pytest.approx(sum(v for v, _ in record) / 3, rel=1e-6)
+
+
+def test_l2_adds_l2_times_the_sum_of_squares_to_the_loss_and_2_l2_p_to_each_grad():
+    X, y = nn.make_moons(6, noise=0.1, seed=1)
+    model, twin = nn.MLP(2, [3, 1], seed=0), nn.MLP(2, [3, 1], seed=0)
+    l2, lr = 0.25, 0.1
+    plain = nn.mse([twin(x) for x in X], y)  # the same step by hand, without l2
+    plain.backward()
+    p0 = [p.data for p in twin.parameters()]
+    expected_loss = plain.data + l2 * sum(p * p for p in p0)
+    expected = [p - lr * (q.grad + 2 * l2 * p) for p, q in zip(p0, twin.parameters())]
+    history = nn.fit(model, X, y, loss="mse", optimizer=nn.optim.SGD(model, lr=lr), epochs=1, l2=l2, progress=False)
+    assert history.loss[0] == pytest.approx(expected_loss, rel=1e-12)
+    assert [p.data for p in model.parameters()] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_interrupt_after_the_optimiser_updated_its_state_rolls_the_state_back(monkeypatch, name):
+    X, y = nn.make_moons(10, noise=0.1, seed=1, labels=(-1, 1))
+    model = moons_model()
+    opt = getattr(nn.optim, name)(model, lr=0.1, **({"momentum": 0.9} if name != "Adam" else {}))
+    real_step = opt.step
+    before = []
+
+    def step_then_interrupt():
+        if opt.steps == 2:
+            before.append((model.state_dict(), opt.state_dict()))
+            real_step()  # the whole update, the optimiser's buffers and step count included...
+            raise KeyboardInterrupt  # ...then Ctrl-C before fit records the step
+        real_step()
+
+    monkeypatch.setattr(opt, "step", step_then_interrupt)
+    history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=5, progress=False)
+    assert history.interrupted and history.steps == 2
+    assert model.state_dict() == before[0][0]
+    assert opt.state_dict() == before[0][1] and opt.steps == 2
+
+
+# -- the door: bad numbers and beginners' mistakes get a clear error or just work --------------
+
+@pytest.mark.parametrize("l2, error", [(float("nan"), ValueError), (-1e-4, ValueError), (float("inf"), ValueError),
+                                       ("0.1", TypeError), (None, TypeError)])
+def test_fit_refuses_a_bad_l2(l2, error):
+    model = nn.MLP(1, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match="l2"):
+        nn.fit(model, [[0.0], [1.0]], [0.0, 1.0], l2=l2, progress=False)
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("name, cls", [("sgd", "SGD"), ("adam", "Adam"), ("AdamW", "AdamW"), ("rmsprop", "RMSprop")])
+def test_fit_takes_an_optimiser_by_name_with_lr(monkeypatch, name, cls):
+    X, y = [[0.0], [1.0]], [0.0, 1.0]
+    by_name = nn.MLP(1, [2, 1], seed=0)
+    nn.fit(by_name, X, y, optimizer=name, lr=0.05, epochs=3, progress=False)
+    built = nn.MLP(1, [2, 1], seed=0)
+    nn.fit(built, X, y, optimizer=getattr(nn.optim, cls)(built.parameters(), lr=0.05), epochs=3, progress=False)
+    assert by_name.state_dict() == built.state_dict()
+
+
+def test_fit_default_optimiser_is_adam_with_lr_0_01():
+    X, y = [[0.0], [1.0]], [0.0, 1.0]
+    default, named = nn.MLP(1, [2, 1], seed=0), nn.MLP(1, [2, 1], seed=0)
+    nn.fit(default, X, y, epochs=2, progress=False)
+    nn.fit(named, X, y, optimizer=nn.optim.Adam(named.parameters(), lr=0.01), epochs=2, progress=False)
+    assert default.state_dict() == named.state_dict()
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(optimizer="adagrad"), ValueError, "unknown optimizer 'adagrad'; one of sgd, rmsprop, adam, adamw"),
+    (dict(optimizer=3), TypeError, r"optimizer must be an nn.optim optimiser, e.g. nn.optim.Adam\(model.parameters"),
+    (dict(optimizer="adam", lr="0.1"), TypeError, "learning rate must be a number, got '0.1'"),
+    (dict(optimizer="sgd", lr=-1.0), ValueError, "invalid learning rate: -1.0"),
+])
+def test_fit_says_what_optimizer_it_expects(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        nn.fit(nn.MLP(1, [1], seed=0), [[0.0], [1.0]], [0.0, 1.0], progress=False, **kwargs)
+
+
+def test_lr_is_for_an_optimizer_given_by_name():
+    model = nn.MLP(1, [1], seed=0)
+    with pytest.raises(ValueError, match="lr= is for an optimizer given by name"):
+        nn.fit(model, [[0.0]], [0.0], optimizer=nn.optim.SGD(model, lr=0.1), lr=0.5, progress=False)
+
+
+def test_fit_and_accuracy_take_numpy_arrays():
+    np = pytest.importorskip("numpy")
+    X, y = nn.make_moons(12, noise=0.1, seed=0)
+    runs = []
+    for as_array in (False, True):
+        model = nn.MLP(2, [3, 1], seed=0)
+        data = (np.array(X), np.array(y)) if as_array else (X, y)
+        h = nn.fit(model, *data, loss="binary_cross_entropy", epochs=2, batch_size=5, seed=1, progress=False)
+        runs.append((h.loss, h.accuracy, model.state_dict(), nn.accuracy(model, *data, "binary_cross_entropy")))
+    assert runs[0] == runs[1]
+    probs = np.array([[0.25, 0.75], [1.0, 0.0]])  # a 2-d array of class probabilities as targets
+    model = nn.MLP(2, [2], seed=0)
+    assert nn.fit(model, np.array(X[:2]), probs, loss="cross_entropy", epochs=1, progress=False).accuracy[0] is not None
+    rows = [np.array(x) for x in X[:2]]  # a list of 1-d arrays, one per sample
+    assert nn.fit(model, rows, [0, 1], loss="cross_entropy", epochs=1, progress=False).steps == 1

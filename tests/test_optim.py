@@ -1,0 +1,158 @@
+"""nn.optim against PyTorch 2.13 float64, with or without torch installed; the optimisers' door checks.
+
+tests/fixtures/optim_golden.json (written by tests/fixtures/make_optim_golden.py) holds torch.optim's
+trajectories for every flag of every optimiser and clip_grad_norm_'s results: checked here without
+torch. With torch installed, the same comparison also runs on a fresh gradient stream.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+import nn
+from autograd_lite import Value
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = json.loads((FIXTURES / "optim_golden.json").read_text())
+#: Both sides run the same float64 operations in the same order; a few ulps allow for a fused or
+#: reordered operation on either side. Every bug the tests must catch is orders of magnitude larger.
+RTOL = 1e-13
+
+
+def label(case: dict) -> str:
+    return f"{case['optimizer']}({', '.join(f'{k}={v}' for k, v in case['kwargs'].items())})"
+
+
+def run(case: dict) -> list[list[float]]:
+    """nn.optim's parameters after each step, fed the case's gradients."""
+    params = [Value(p) for p in case["start"]]
+    kwargs = {k: tuple(v) if k == "betas" else v for k, v in case["kwargs"].items()}
+    opt = getattr(nn.optim, case["optimizer"])(params, **kwargs)
+    after = []
+    for grads in case["grads"]:
+        for p, g in zip(params, grads):
+            p.grad = g
+        opt.step()
+        after.append([p.data for p in params])
+    return after
+
+
+def assert_trajectories_agree(ours: list[list[float]], theirs: list[list[float]], what: str) -> None:
+    for t, (a, b) in enumerate(zip(ours, theirs)):
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert abs(x - y) <= RTOL * abs(y), f"{what}: parameter {i} after step {t + 1}: {x!r}, torch {y!r}"
+
+
+@pytest.mark.parametrize("case", GOLDEN["cases"], ids=label)
+def test_optimisers_follow_torchs_trajectories(case):
+    assert_trajectories_agree(run(case), case["trajectory"], label(case))
+
+
+@pytest.mark.parametrize("clip", GOLDEN["clip_grad_norm"], ids=lambda c: f"max_norm={c['max_norm']}")
+def test_clip_grad_norm_matches_torch(clip):
+    params = [Value(0.0) for _ in clip["grads"]]
+    for p, g in zip(params, clip["grads"]):
+        p.grad = g
+    total = nn.optim.clip_grad_norm(params, clip["max_norm"])
+    assert total == pytest.approx(clip["total_norm"], rel=RTOL)
+    assert [p.grad for p in params] == pytest.approx(clip["clipped"], rel=RTOL)
+
+
+def test_the_fixture_covers_every_optimiser_flag():
+    flags = {(c["optimizer"], k) for c in GOLDEN["cases"] for k, v in c["kwargs"].items() if v}
+    for flag in [("SGD", "momentum"), ("SGD", "dampening"), ("SGD", "nesterov"), ("SGD", "weight_decay"),
+                 ("RMSprop", "centered"), ("RMSprop", "momentum"), ("Adam", "amsgrad"), ("Adam", "betas"),
+                 ("Adam", "weight_decay"), ("AdamW", "weight_decay"), ("AdamW", "amsgrad")]:
+        assert flag in flags
+    assert GOLDEN["torch"] == "2.13.0" and min(c["max_norm"] for c in GOLDEN["clip_grad_norm"]) < min(
+        math.hypot(*c["grads"]) for c in GOLDEN["clip_grad_norm"])  # one case clips
+
+
+def test_with_torch_a_fresh_gradient_stream_agrees_too():
+    torch = pytest.importorskip("torch")
+    assert torch.__version__.split("+")[0] == GOLDEN["torch"]
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        import make_optim_golden as golden
+    finally:
+        sys.path.remove(str(FIXTURES))
+    fresh = golden.document(seed=12345)
+    for case in fresh["cases"]:
+        assert_trajectories_agree(run(case), case["trajectory"], label(case))
+    for clip in fresh["clip_grad_norm"]:
+        params = [Value(0.0) for _ in clip["grads"]]
+        for p, g in zip(params, clip["grads"]):
+            p.grad = g
+        assert nn.optim.clip_grad_norm(params, clip["max_norm"]) == pytest.approx(clip["total_norm"], rel=RTOL)
+        assert [p.grad for p in params] == pytest.approx(clip["clipped"], rel=RTOL)
+
+
+def test_the_committed_fixture_is_what_torch_gives_today():
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        import make_optim_golden as golden
+    finally:
+        sys.path.remove(str(FIXTURES))
+    assert golden.document(seed=0) == GOLDEN
+
+
+# -- the door -----------------------------------------------------------------------------------
+
+def test_an_optimiser_takes_a_module_or_its_parameters():
+    model = nn.MLP(2, [3, 1], seed=0)
+    for make in (lambda: model, model.parameters):
+        opt = nn.optim.SGD(make(), lr=0.1)
+        assert opt.params == model.parameters()
+
+
+@pytest.mark.parametrize("make", [lambda: 3, lambda: Value(1.0), lambda: None], ids=["int", "Value", "None"])
+def test_a_non_iterable_says_pass_model_parameters(make):
+    with pytest.raises(TypeError, match=r"e.g. model.parameters\(\)"):
+        nn.optim.Adam(make())
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda ps: nn.optim.SGD(ps, lr="0.1"), TypeError, "learning rate must be a number, got '0.1' of type str"),
+    (lambda ps: nn.optim.SGD(ps, lr=True), TypeError, "learning rate must be a number, got True"),
+    (lambda ps: nn.optim.SGD(ps, lr=math.nan), ValueError, "invalid learning rate: nan"),
+    (lambda ps: nn.optim.Adam(ps, lr=math.inf), ValueError, "invalid learning rate: inf"),
+    (lambda ps: nn.optim.SGD(ps, lr=-0.1), ValueError, "invalid learning rate: -0.1"),
+    (lambda ps: nn.optim.SGD(ps, momentum="0.9"), TypeError, "momentum value must be a number"),
+    (lambda ps: nn.optim.SGD(ps, dampening=math.nan), ValueError, "invalid dampening value: nan"),
+    (lambda ps: nn.optim.RMSprop(ps, alpha=None), TypeError, "alpha value must be a number"),
+    (lambda ps: nn.optim.RMSprop(ps, eps=-1e-8), ValueError, "invalid epsilon value"),
+    (lambda ps: nn.optim.Adam(ps, betas=(0.9, "0.999")), TypeError, "beta parameter at index 1 must be a number"),
+    (lambda ps: nn.optim.Adam(ps, betas=(1.0, 0.999)), ValueError, "invalid beta parameter at index 0: 1.0"),
+    (lambda ps: nn.optim.Adam(ps, betas=(0.9,)), ValueError, "betas must be a pair"),
+    (lambda ps: nn.optim.AdamW(ps, weight_decay=math.nan), ValueError, "invalid weight_decay value: nan"),
+    (lambda ps: nn.optim.clip_grad_norm(ps, "1"), TypeError, "max_norm must be a number"),
+    (lambda ps: nn.optim.clip_grad_norm(ps, math.nan), ValueError, "invalid max_norm: nan"),
+])
+def test_bad_hyper_parameters_are_refused_by_name(make, error, match):
+    with pytest.raises(error, match=match):
+        make(nn.MLP(2, [1], seed=0).parameters())
+
+
+def test_setting_a_bad_learning_rate_later_is_refused_too():
+    opt = nn.optim.SGD(nn.MLP(2, [1], seed=0), lr=0.1)
+    with pytest.raises(TypeError, match="learning rate"):
+        opt.lr = "0.01"
+    assert opt.lr == 0.1
+    opt.lr = 1  # an int is a number: read as a float
+    assert opt.lr == 1.0 and type(opt.lr) is float
+
+
+def test_the_comparison_can_fail():
+    """A gradient stream off by one part in a million gives another trajectory, and the check says so."""
+    case = next(c for c in GOLDEN["cases"] if c["optimizer"] == "Adam")
+    rng = random.Random(0)
+    perturbed = dict(case, grads=[[g * (1 + 1e-6 * rng.random()) for g in step] for step in case["grads"]])
+    with pytest.raises(AssertionError, match="after step"):
+        assert_trajectories_agree(run(perturbed), case["trajectory"], "perturbed gradients")
