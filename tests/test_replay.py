@@ -552,3 +552,32 @@ def test_random_layers_of_weighted_sums_replay_like_the_scalar_engine(program):
     with np.errstate(all="ignore"):
         assert_close(loss, values.sum(), np.abs(values).sum())
         assert_close(grads, pgrads.sum(axis=0), np.abs(pgrads).sum(axis=0) + pmags.sum(axis=0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_strided_views_are_exactly_the_gathers_they_replace(data):
+    from autograd_lite.replay import _strided
+
+    lanes = data.draw(st.integers(0, 2))
+    base = np.arange(60.0 * max(lanes, 1)).reshape((60, lanes) if lanes else (60,))
+    m, n = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+    if data.draw(st.booleans()):  # evenly stepping positions (a layer's weights), or anything
+        first, row, col = data.draw(st.integers(0, 5)), data.draw(st.integers(0, 8)), data.draw(st.integers(0, 3))
+        index = first + row * np.arange(m)[:, None] + col * np.arange(n)[None, :]
+    else:
+        index = np.array(data.draw(st.lists(st.integers(0, 59), min_size=m * n, max_size=m * n))).reshape(m, n)
+    if index.max() >= 60:
+        return
+    view = _strided(base, index)
+    row = index[1, 0] - index[0, 0] if m > 1 else 0
+    col = index[0, 1] - index[0, 0] if n > 1 else 0
+    even = np.array_equal(index, index[0, 0] + row * np.arange(m)[:, None] + col * np.arange(n)[None, :])
+    assert (view is None) == (len(np.unique(index)) < index.size or min(row, col) < 0 or not even)
+    if view is None:  # refused: repeated positions, or not stepping evenly forward: gathered instead
+        return
+    assert np.array_equal(view, base[index])
+    view += 1000.0  # writing through the view reaches exactly those positions
+    expected = np.arange(60.0 * max(lanes, 1)).reshape(base.shape)
+    expected[index.ravel()] += 1000.0
+    assert np.array_equal(base, expected)
