@@ -23,8 +23,11 @@ z = W a + b: such a group runs as one matrix product over the batch (numpy's BLA
 backward as dL/dA = W^T Delta, dL/dW = Delta A^T, dL/db = Delta summed over the lanes -- the
 weighted sum's local derivatives (dz_j/da_k = W_jk, dz_j/dW_jk = a_k, dz_j/db_j = 1, `ops.WeightedSum`)
 contracted over the group and the batch. The grouping is read off the graph, whoever built it: a
-hand-written layer of `weighted_sum` nodes qualifies as an nn.Layer does. `Replay.explain()` lists
-the groups and which became matrix products.
+hand-written layer of `weighted_sum` nodes qualifies as an nn.Layer does. Weighted sums of the
+same inputs whose weights differ per example (a cross-entropy's target probabilities) run as one
+product and sum in each lane. Weighted sums that read many different input lists (a convolution's
+sliding patches) stay one elementwise group: one numpy call beats many small matrix products.
+`Replay.explain()` lists the groups and which became matrix products.
 
 Only two functions, `_value` and `_shares`, call the operation table; every other group runs
 through them. The matrix form is the one specialised path, and is tested against the scalar engine.
