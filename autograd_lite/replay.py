@@ -16,7 +16,21 @@ for a loss that averages over the batch).
 
 Speed: nodes at the same depth (longest path from a leaf) with the same operation and number of
 operands never depend on each other, so one numpy call serves the whole group over all lanes --
-a layer of 16 neurons over 100 examples is one (16, 100) array per operand.
+a layer of 16 neurons over 100 examples is one (16, 100) array per operand. Among them, weighted
+sums that read the same nodes in the same order with weights that are leaves (parameters or
+constants: one number in every lane) are what the documents call the matrix form of a layer,
+z = W a + b: such a group runs as one matrix product over the batch (numpy's BLAS), and its
+backward as dL/dA = W^T Delta, dL/dW = Delta A^T, dL/db = Delta summed over the lanes -- the
+weighted sum's local derivatives (dz_j/da_k = W_jk, dz_j/dW_jk = a_k, dz_j/db_j = 1, `ops.WeightedSum`)
+contracted over the group and the batch. The grouping is read off the graph, whoever built it: a
+hand-written layer of `weighted_sum` nodes qualifies as an nn.Layer does. Weighted sums of the
+same inputs whose weights differ per example (a cross-entropy's target probabilities) run as one
+product and sum in each lane. Weighted sums that read many different input lists (a convolution's
+sliding patches) stay one elementwise group: one numpy call beats many small matrix products.
+`Replay.explain()` lists the groups and which became matrix products.
+
+Only two functions, `_value` and `_shares`, call the operation table; every other group runs
+through them. The matrix form is the one specialised path, and is tested against the scalar engine.
 
 What a replay cannot follow, and what `compile(..., check=...)` detects: a graph whose structure
 depends on the data (a Python ``if`` on a value, ``max()`` of Values, a loop over a data-dependent
@@ -29,6 +43,7 @@ same way but another example would not: only the traced examples are compared.
 
 from __future__ import annotations
 
+import array
 import itertools
 import threading
 from collections.abc import Iterable, Sequence
@@ -55,15 +70,48 @@ def _name(node: Value) -> str:
     return f"{what} {node.label!r}" if node.label else what
 
 
+# -- the two calls into the operation table: every forward value and every local derivative of the
+# replay comes through these, with the numpy namespace `arraymath` (`Operation.forward(xp, *x)` and
+# `Operation.backward(xp, grad, out, *x)`)
+
+def _value(fn: type[ops.Operation], x: Sequence[Any]) -> Any:
+    """The operation's output for operand arrays x (one (k, batch) array per operand)."""
+    from . import arraymath
+
+    return fn.forward(arraymath, *x)
+
+
+def _shares(fn: type[ops.Operation], grad: Any, out: Any, x: Sequence[Any], live: list[int], into: Any) -> None:
+    """The chain rule's products for the live operands i: ``into[c] = grad * d out/d x_i`` (c counts the
+    live operands), the scalar engine's `chain_rule_step` in every lane at once."""
+    import numpy as np
+
+    from . import arraymath
+
+    shares = fn.backward(arraymath, grad, out, *x)
+    for into_c, i in zip(into, live):
+        np.copyto(into_c, shares[i])  # a share may be a number (grad * 1 is written grad, -grad, ...)
+
+
+def _positions(positions: Sequence[int]) -> Any:
+    """A list of positions as a slice when consecutive (a view instead of a gather), else an array."""
+    import numpy as np
+
+    if len(positions) and list(positions) == list(range(positions[0], positions[0] + len(positions))):
+        return slice(positions[0], positions[0] + len(positions))
+    return np.array(positions, dtype=np.intp)
+
+
 def _rounds(rows: Any, wanted: Any) -> list[tuple[Any, Any]]:
     """Split contributions to `rows` (where `wanted`) into rounds with no row twice in a round.
 
     A fancy-indexed ``G[rows] += c`` keeps one contribution per repeated row, so contributions to a
-    row are added one round after another. Round r takes each row's r-th contribution; a position
-    index covering everything becomes a slice (no gather). Returns (positions, rows) per round.
+    row are added one round after another. Round r takes each row's r-th contribution. Returns
+    (positions, rows) per round, each a slice where consecutive (a view: no gather, no scatter).
     """
     import numpy as np
 
+    rows = np.asarray(rows, dtype=np.intp).ravel()
     seen: dict[int, int] = {}
     occurrence = np.full(len(rows), -1)
     for k in np.flatnonzero(wanted):
@@ -72,28 +120,58 @@ def _rounds(rows: Any, wanted: Any) -> list[tuple[Any, Any]]:
     rounds = []
     for r in range(max(seen.values(), default=0)):
         picked = np.flatnonzero(occurrence == r)
-        rounds.append((slice(None) if len(picked) == len(rows) else picked, rows[picked]))
+        rounds.append((_positions(picked.tolist()), _positions(rows[picked].tolist())))
     return rounds
 
 
-class _Group:
-    """Nodes at one depth with one operation and arity: computed by one call to the operation.
+def _add(target: Any, rounds: list[tuple[Any, Any]], source: Any) -> None:
+    """target[rows] += source[positions], round by round (see `_rounds`)."""
+    for positions, rows in rounds:
+        target[rows] += source[positions]
 
-    Its backward makes the contributions local_i * grad for the live operands (those some
+
+def _view_or_buffer(base: Any, index: Any) -> tuple[Any, tuple | None]:
+    """``base[index]`` (positions along base's first axis; `index` a slice or an array of any shape) as a
+    view of base where the positions allow (see `_strided`), else as a buffer and the gather that fills
+    it at every forward: (base, index, buffer), for `_fill`."""
+    import numpy as np
+
+    view = base[index] if type(index) is slice else _strided(base, index)
+    if view is not None:
+        return view, None
+    buffer = np.empty(np.shape(index) + base.shape[1:])
+    return buffer, (base, index, buffer)
+
+
+def _fill(gathers: list[tuple]) -> None:
+    """Run the gathers of `_view_or_buffer`: buffer = base[index]."""
+    import numpy as np
+
+    for base, index, buffer in gathers:
+        np.take(base, index, axis=0, out=buffer, mode="clip")  # the positions are valid
+
+
+class _Elementwise:
+    """Nodes at one depth with one operation and arity: one call to the operation serves them all, over
+    every lane (operand i of the group is a (k, batch) array).
+
+    Its backward makes the contributions d node/d operand_i * grad for the live operands (those some
     gradient is wanted for: not constants). An operand that is the same node for every node of the
-    group -- input a_k, read by every neuron of a layer -- is summed over the group first.
+    group -- one number read by every neuron of a layer -- is summed over the group first.
     """
 
-    __slots__ = ("fn", "start", "stop", "operands", "live", "shared", "shared_rounds", "each", "each_rounds")
+    __slots__ = ("fn", "start", "stop", "rows", "live", "shared", "shared_rounds", "each", "each_rounds",
+                 "input_lists")
 
-    def __init__(self, fn: type[ops.Op], start: int, operand_rows: Any, needs_grad: Any) -> None:
+    def __init__(self, fn: type[ops.Operation], start: int, operand_rows: Any, needs_grad: Any,
+                 input_lists: int = 0) -> None:
         import numpy as np
 
-        self.fn = fn
-        self.start, self.stop = start, start + operand_rows.shape[1]
-        self.operands = operand_rows  # (arity, k): the row of operand i of the group's node j
-        self.live = [i for i in range(operand_rows.shape[0]) if needs_grad[operand_rows[i]].any()]
-        k = operand_rows.shape[1]
+        self.fn, self.input_lists = fn, input_lists  # weighted sums: how many input lists they read, if many
+        arity, k = operand_rows.shape
+        self.start, self.stop = start, start + k
+        self.rows = [_positions(r.tolist()) for r in operand_rows]  # operand i of the group's node j: row [i][j]
+        self.live = [i for i in range(arity) if needs_grad[operand_rows[i]].any()]
         shared = [c for c, i in enumerate(self.live) if k > 1 and (operand_rows[i] == operand_rows[i, 0]).all()]
         each = [c for c in range(len(self.live)) if c not in shared]
         self.shared, self.each = _positions(shared), _positions(each)
@@ -102,29 +180,187 @@ class _Group:
         self.shared_rounds = _rounds(shared_rows, needs_grad[shared_rows])
         self.each_rounds = _rounds(each_rows, needs_grad[each_rows])
 
+    def describe(self) -> str:
+        why = (f" ({self.input_lists} different input lists: cheaper than {self.input_lists} matrix products)"
+               if self.input_lists else "")
+        return f"elementwise     {self.fn.name} x {self.stop - self.start}{why}"
 
-def _positions(positions: list[int]) -> Any:
-    """A list of positions as a slice when contiguous (a view instead of a copy), else an array."""
+    def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
+        """(operand arrays, their gathers, the contributions' buffer) for one batch size."""
+        import numpy as np
+
+        x, gathers = zip(*(_view_or_buffer(V, rows) for rows in self.rows))
+        return x, [g for g in gathers if g], np.empty((len(self.live), self.stop - self.start, V.shape[1]))
+
+    def forward(self, V: Any, leaf: Any, scratch: tuple) -> None:
+        x, gathers, _ = scratch
+        _fill(gathers)
+        V[self.start:self.stop] = _value(self.fn, x)
+
+    def backward(self, V: Any, G: Any, params: Any, scratch: tuple) -> None:
+        if not self.live:
+            return
+        x, _, c = scratch
+        _shares(self.fn, G[self.start:self.stop], V[self.start:self.stop], x, self.live, c)
+        if self.shared_rounds:
+            _add(G, self.shared_rounds, c[self.shared].sum(axis=1))
+        if self.each_rounds:
+            _add(G, self.each_rounds, c[self.each].reshape(-1, c.shape[2]))
+
+
+class _Matrix:
+    """Weighted sums of the same inputs: z_j = sum_k W_jk a_k + b_j for the group's nodes j, each
+    reading the same nodes a_1..a_n in the same order. With weights that are leaves (one number in
+    every lane) that is z = W a + b, and with the lanes as columns Z = W A + b: one matrix product
+    (numpy's BLAS) for the group over the whole batch. Its backward, from the weighted sum's local
+    derivatives dz_j/da_k = W_jk, dz_j/dW_jk = a_k, dz_j/db_j = 1 and Delta = dL/dZ:
+
+        dL/dA = W^T Delta,   dL/dW = Delta A^T (summed over the lanes),   dL/db = Delta (summed over the lanes).
+
+    The weights' and leaf biases' gradients go to the parameters' accumulator (a vector when the lanes
+    are summed, one row per lane for `Replay.gradients`), the inputs' and other biases' to their rows.
+
+    With ``lane_weights`` the weights are nodes with a value per lane (a cross-entropy's target
+    probabilities, weights computed in the graph): then W is (m, n, batch), z = W a + b is taken in
+    each lane (a product and a sum over k), dL/dA_k = sum_j W_jk Delta_j and dL/dW_jk = Delta_j a_k in
+    each lane, added to the weights' rows.
+    """
+
+    __slots__ = ("start", "stop", "weights", "inputs", "bias", "bias_leaf", "summed", "lane_weights",
+                 "input_rounds", "weight_rounds", "bias_rounds")
+
+    def __init__(self, start: int, weights: Any, inputs: Any, bias: Any, bias_leaf: bool, needs_grad: Any,
+                 n_params: int, summed: bool, lane_weights: bool) -> None:
+        self.start, self.stop = start, start + weights.shape[0]
+        self.weights, self.inputs = weights, _positions(inputs.tolist())  # leaf indices or rows (m, n); rows (n,)
+        self.bias, self.bias_leaf, self.summed = bias, bias_leaf, summed  # leaf indices, or rows, (m,)
+        self.lane_weights = lane_weights
+        self.input_rounds = _rounds(inputs, needs_grad[inputs])
+        wanted = needs_grad[weights] if lane_weights else weights < n_params  # rows, or parameters' leaves
+        self.weight_rounds = _rounds(weights, wanted.ravel())
+        self.bias_rounds = _rounds(bias, bias < n_params if bias_leaf else needs_grad[bias])
+
+    def describe(self) -> str:
+        m, n = self.weights.shape
+        sums = "1 weighted sum" if m == 1 else f"{m} weighted sums"
+        if self.lane_weights:
+            return f"per-lane product z = W a + b, W {m} x {n} in each lane: {sums} of the same {n} inputs, " \
+                   f"weights that vary per example"
+        return f"matrix product  z = W a + b, W {m} x {n}: {sums} of the same {n} input{'s' * (n > 1)}"
+
+    def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
+        """For one batch size: W, A and b -- views of the leaves' values and V where their positions
+        allow, else buffers, with the gathers that fill them -- dL/dW's buffer, and where the weights'
+        and biases' gradients are added: views of the parameters' accumulator, or None (by rounds)."""
+        import numpy as np
+
+        m, n = self.weights.shape
+        W, W_gather = _view_or_buffer(V if self.lane_weights else leaf, self.weights)
+        A, A_gather = _view_or_buffer(V, self.inputs)
+        b, b_gather = _view_or_buffer(leaf, self.bias[:, None]) if self.bias_leaf else _view_or_buffer(V, self.bias)
+        gathers = [g for g in (W_gather, A_gather, b_gather) if g]
+        dW = np.empty((m, n) if self.summed and not self.lane_weights else (m, n, V.shape[1]))
+        n_params = len(params)
+        dW_to = _strided(params, self.weights) if not self.lane_weights and (self.weights < n_params).all() else None
+        db_to = _strided(params, self.bias) if self.bias_leaf and (self.bias < n_params).all() else None
+        return W, A, b, gathers, dW, dW_to, db_to
+
+    def forward(self, V: Any, leaf: Any, scratch: tuple) -> None:
+        import numpy as np
+
+        W, A, b, gathers, products = scratch[:5]  # products: dL/dW's buffer, free during the forward
+        _fill(gathers)
+        Z = V[self.start:self.stop]
+        if self.lane_weights:
+            np.multiply(W, A, out=products)
+            products.sum(axis=1, out=Z)
+        else:
+            np.matmul(W, A, out=Z)
+        Z += b
+
+    def backward(self, V: Any, G: Any, params: Any, scratch: tuple) -> None:
+        import numpy as np
+
+        W, A, _, _, dW, dW_to, db_to = scratch
+        delta = G[self.start:self.stop]
+        if self.input_rounds:
+            if self.lane_weights:
+                np.multiply(W, delta[:, None, :], out=dW)
+                _add(G, self.input_rounds, dW.sum(axis=0))
+            else:
+                _add(G, self.input_rounds, W.T @ delta)
+        if self.weight_rounds:
+            if self.summed and not self.lane_weights:
+                np.matmul(delta, A.T, out=dW)
+            else:
+                np.multiply(delta[:, None, :], A[None, :, :], out=dW)
+            if dW_to is not None:  # every weight a parameter, each once, stored evenly: a view
+                dW_to += dW
+            else:
+                _add(G if self.lane_weights else params, self.weight_rounds,
+                     dW.reshape(-1) if dW.ndim == 2 else dW.reshape(-1, dW.shape[2]))
+        if self.bias_rounds:
+            if not self.bias_leaf:
+                _add(G, self.bias_rounds, delta)
+                return
+            db = delta.sum(axis=1) if self.summed else delta
+            if db_to is not None:
+                db_to += db
+            else:
+                _add(params, self.bias_rounds, db)
+
+
+def _strided(base: Any, index: Any) -> Any:
+    """``base[index]`` (positions along base's first axis, `index` of any shape) as a view of base when
+    the positions are all different and step evenly along each axis of `index`, else None. A layer's
+    weights stored neuron after neuron (w_j1..w_jn, b_j, w_(j+1)1, ...) are such a view: no gather."""
     import numpy as np
+    from numpy.lib.stride_tricks import as_strided
 
-    if positions and positions == list(range(positions[0], positions[-1] + 1)):
-        return slice(positions[0], positions[-1] + 1)
-    return np.array(positions, dtype=np.intp)
+    index = np.asarray(index, dtype=np.intp)
+    if index.size == 0 or len(np.unique(index)) != index.size:
+        return None
+    first = int(index.flat[0])
+    steps = [int(np.take(index, 1, axis=a).flat[0]) - first if index.shape[a] > 1 else 0 for a in range(index.ndim)]
+    grid = np.indices(index.shape)
+    if min(steps) < 0 or not np.array_equal(first + sum(g * s for g, s in zip(grid, steps)), index):
+        return None
+    return as_strided(base[first:], shape=index.shape + base.shape[1:],
+                      strides=tuple(s * base.strides[0] for s in steps) + base.strides[1:])
+
+
+def _sum_inputs(node: Value) -> tuple[Value, ...]:
+    """The inputs a_1..a_n of a weighted sum (the nodes its weights multiply); () for any other node."""
+    if node.operation is not ops.WeightedSum:
+        return ()
+    n = len(node.parents) // 2
+    return node.parents[n:2 * n]
+
+
+def _few(kinds: int, terms: int) -> bool:
+    """Whether `kinds` matrix products of `terms` columns each cost less than one elementwise call for
+    them all: a matrix product costs about as much Python as a few elementwise operations, and an
+    elementwise weighted sum takes about three per term. (Weighted sums over sliding patches, as a
+    convolution's, have one input list each: those stay elementwise.)"""
+    return kinds <= max(4, terms // 4)
 
 
 class _Workspace:
-    """Scratch arrays for one batch size: node values V and gradients G (one row per node, one
-    column per lane), each group's gathered operands, and its gradient contributions."""
+    """Scratch arrays for one batch size and plan: node values V and gradients G (one row per node,
+    one column per lane), the leaves' values, the parameters' gradients, and each group's buffers."""
 
-    def __init__(self, replay: Replay, groups: list[_Group], batch: int) -> None:
+    def __init__(self, replay: Replay, plan: list, batch: int, summed: bool) -> None:
         import numpy as np
 
         self.V = np.empty((replay._n_rows, batch))
-        self.V[replay._const_start:replay._const_start + len(replay._constants)] = replay._constants[:, None]
         self.G = np.empty_like(self.V)
-        self.groups = groups
-        self.operands = [np.empty(g.operands.shape + (batch,)) for g in groups]
-        self.contributions = [np.empty((len(g.live), g.stop - g.start, batch)) for g in groups]
+        self.leaf = np.empty(replay._n_leaves)
+        self.leaf[len(replay._read):] = replay._constants
+        constants = slice(replay._n_inputs + replay._n_spread_read, replay._first)
+        self.V[constants] = self.leaf[replay._spread[replay._n_spread_read:]][:, None]
+        self.params = np.empty(len(replay.params) if summed else (len(replay.params), batch))
+        self.plan = plan
+        self.scratch = [g.scratch(self.V, self.leaf, self.params) for g in plan]
 
 
 class Replay:
@@ -134,7 +370,7 @@ class Replay:
     never baked in: update them between runs as training does. Its only mutable state is scratch
     memory, per thread and per batch size, reused from run to run (allocating the arrays afresh
     costs more in page faults than the arithmetic); results are always copies, so one Replay may
-    serve several threads.
+    serve several threads. `explain()` lists its groups: which run as matrix products.
     """
 
     def __init__(self, order: list[Value], inputs: tuple[Value, ...], params: tuple[Value, ...],
@@ -143,43 +379,105 @@ class Replay:
 
         self.inputs, self.params = inputs, params
         self._read = params + live  # `live`: leaves neither input, parameter nor constant (no gradient)
-        n_in, n_read = len(inputs), len(self._read)
+        n_in, n_params = len(inputs), len(params)
         self._n_inputs = n_in
-        self._const_start = n_in + n_read
         self._constants = np.array([c.data for c in constants], dtype=float)
-        row = {id(v): r for r, v in enumerate((*inputs, *self._read, *constants))}
+        leaf = {id(v): i for i, v in enumerate((*self._read, *constants))}  # index into the leaves' values
+        self._n_leaves = len(leaf)
+        position = {id(v): k for k, v in enumerate(order)}
         interior = [node for node in order if node.operation is not None]
         depth: dict[int, int] = {}
         for node in interior:
             depth[id(node)] = 1 + max((depth.get(id(p), 0) for p in node.parents), default=0)
-        group = {id(n): (depth[id(n)], n.op, len(n.parents)) for n in interior}
-        interior.sort(key=lambda n: group[id(n)])  # a stable sort: each group keeps its nodes' order
-        first = len(row)
-        for r, node in enumerate(interior, start=first):
-            row[id(node)] = r
-        self._n_rows = first + len(interior)
-        blocks = []  # (first row, operand rows) of each group
+        # Weighted sums of one depth and length split by the inputs they read (and whether their weights are
+        # leaves): each part a matrix product, unless there would be many parts (`_few`).
+        base = {id(n): (depth[id(n)], n.op, len(n.parents)) for n in interior}
+        part = {id(n): (tuple(position[id(a)] for a in _sum_inputs(n)),
+                        not all(id(w) in leaf for w in n.parents[:len(n.parents) // 2])) for n in interior}
+        kinds: dict[tuple, set] = {}
+        for n in interior:
+            if part[id(n)][0]:
+                kinds.setdefault(base[id(n)], set()).add(part[id(n)])
+        self._spread_out = {k: len(v) for k, v in kinds.items() if not _few(len(v), (k[2] - 1) // 2)}
+        fused = {id(n) for n in interior if part[id(n)][0] and base[id(n)] not in self._spread_out}
+        matrix_inputs = {id(n): _sum_inputs(n) if id(n) in fused else () for n in interior}
+        key = {id(n): base[id(n)] + (part[id(n)] if id(n) in fused else ((), False)) for n in interior}
+        interior.sort(key=lambda n: key[id(n)])  # a stable sort: each group keeps its nodes' order
+        groups = [list(members) for _, members in itertools.groupby(interior, key=lambda n: key[id(n)])]
+        # Each group's nodes in the order their first reader reads them (a layer's activations as the next
+        # layer's weighted sums take them): a group's operands are then consecutive rows, read as views.
+        reader: dict[int, tuple[int, ...]] = {}
+        for g in range(len(groups) - 1, -1, -1):
+            groups[g].sort(key=lambda n: reader.get(id(n), (len(groups), position[id(n)])))
+            for j, node in enumerate(groups[g]):
+                n = len(matrix_inputs[id(node)])  # a shared input list is read in one order by the whole group
+                for i, p in enumerate(node.parents):
+                    reader.setdefault(id(p), (g, 0 if n <= i < 2 * n else j, i))
+        # Leaves get a row (their value in every lane) only where a node reads them elementwise, as an input
+        # of a weighted sum or a bias that is not a leaf's; a matrix product reads weights off the leaves' values.
+        bias_leaf = [all(id(node.parents[-1]) in leaf for node in members) for members in groups]
+        spread = {leaf[id(v)] for v in (order[-1], *outputs) if id(v) in leaf}
+        for members, leaf_biases in zip(groups, bias_leaf):
+            matrix, lane_weights = matrix_inputs[id(members[0])], key[id(members[0])][-1]
+            n = len(matrix)
+            reads = [p for node in members for p in node.parents] if not matrix else [
+                *matrix, *([] if leaf_biases else [node.parents[-1] for node in members]),
+                *([w for node in members for w in node.parents[:n]] if lane_weights else [])]
+            spread |= {leaf[id(p)] for p in reads if id(p) in leaf}
+        self._spread = np.array(sorted(spread), dtype=np.intp)  # parameters first, then other leaves, constants
+        self._n_spread_params = int(np.searchsorted(self._spread, n_params))
+        self._n_spread_read = int(np.searchsorted(self._spread, len(self._read)))
+        row = {id(v): r for r, v in enumerate(inputs)}
+        leaves = (*self._read, *constants)
+        row |= {id(leaves[i]): n_in + r for r, i in enumerate(self._spread.tolist())}
+        self._first = first = n_in + len(self._spread)
         r = first
-        for _, members in itertools.groupby(interior, key=lambda n: group[id(n)]):
-            members = list(members)
-            blocks.append((r, np.array([[row[id(p)] for p in n.parents] for n in members], dtype=np.intp).T.copy()))
-            r += len(members)
-        # Two plans, differing in whose gradient is wanted: run() needs no gradient for the inputs.
-        self._plans: dict[bool, list[_Group]] = {}
-        for input_grads in (True, False):
-            needs_grad = np.ones(self._n_rows, dtype=bool)
-            needs_grad[n_in + len(params):first] = False  # constants, and leaves read but not trained
-            needs_grad[:n_in] = input_grads
-            self._plans[input_grads] = [_Group(interior[start - first].operation, start, operand_rows, needs_grad)
-                                        for start, operand_rows in blocks]
+        for members in groups:
+            for node in members:
+                row[id(node)] = r
+                r += 1
+        self._n_rows = r
+        # Two plans, differing in whose gradient is wanted and how: run() sums the lanes and needs no
+        # gradient for the inputs; gradients() keeps every lane.
+        self._plans: dict[bool, list] = {}
+        for summed in (True, False):
+            needs_grad = np.zeros(self._n_rows, dtype=bool)
+            needs_grad[first:] = True
+            needs_grad[n_in:n_in + self._n_spread_params] = True
+            needs_grad[:n_in] = not summed
+            plan: list = []
+            start = first
+            for members, leaf_biases in zip(groups, bias_leaf):
+                matrix, lane_weights = matrix_inputs[id(members[0])], key[id(members[0])][-1]
+                if matrix:
+                    n = len(matrix)
+                    weights = np.array([[(row if lane_weights else leaf)[id(w)] for w in node.parents[:n]]
+                                        for node in members], dtype=np.intp)
+                    bias = np.array([(leaf if leaf_biases else row)[id(node.parents[-1])] for node in members],
+                                    dtype=np.intp)
+                    plan.append(_Matrix(start, weights, np.array([row[id(a)] for a in matrix], dtype=np.intp),
+                                        bias, leaf_biases, needs_grad, n_params, summed, lane_weights))
+                else:
+                    operand_rows = np.array([[row[id(p)] for p in n.parents] for n in members], dtype=np.intp).T
+                    plan.append(_Elementwise(members[0].operation, start, operand_rows.copy(), needs_grad,
+                                             self._spread_out.get(base[id(members[0])], 0)))
+                start += len(members)
+            self._plans[summed] = plan
         self._root = row[id(order[-1])]
         self._output_rows = np.array([row[id(v)] for v in outputs], dtype=np.intp)
         self.size = len(order)
         self._scratch = threading.local()
 
     def __repr__(self) -> str:
-        return (f"Replay({self.size} nodes in {len(self._plans[True])} groups, {self._n_inputs} inputs, "
-                f"{len(self.params)} parameters)")
+        plan = self._plans[True]
+        matrices = sum(isinstance(g, _Matrix) and not g.lane_weights for g in plan)
+        return (f"Replay({self.size} nodes in {len(plan)} groups ({matrices} matrix product{'s' * (matrices != 1)}), "
+                f"{self._n_inputs} inputs, {len(self.params)} parameters)")
+
+    def explain(self) -> str:
+        """Each group in the order it runs: which weighted sums run as matrix products (z = W a + b, W's
+        size) and which nodes run elementwise (one call to their operation for the group, every lane)."""
+        return "\n".join([repr(self), *(f"  {k}. {g.describe()}" for k, g in enumerate(self._plans[True], start=1))])
 
     def _lanes(self, X: Any) -> Any:
         import numpy as np
@@ -190,48 +488,41 @@ class Replay:
                              f"one column per input; got shape {X.shape}")
         return X
 
-    def _workspace(self, batch: int, input_grads: bool) -> _Workspace:
+    def _workspace(self, batch: int, summed: bool) -> _Workspace:
         spaces = self._scratch.__dict__.setdefault("spaces", {})
-        if (batch, input_grads) not in spaces:
+        if (batch, summed) not in spaces:
             if len(spaces) >= 4:  # a few batch sizes (a last, shorter batch) are normal; more are not kept
                 spaces.clear()
-            spaces[batch, input_grads] = _Workspace(self, self._plans[input_grads], batch)
-        return spaces[batch, input_grads]
+            spaces[batch, summed] = _Workspace(self, self._plans[summed], batch, summed)
+        return spaces[batch, summed]
 
-    def _forward(self, X: Any, input_grads: bool = True) -> _Workspace:
+    def _forward(self, X: Any, summed: bool = True) -> _Workspace:
         import numpy as np
 
-        from . import arraymath as am
-
-        w = self._workspace(X.shape[0], input_grads)
-        V = w.V
-        V[:self._n_inputs] = X.T
-        V[self._n_inputs:self._const_start] = np.array([v.data for v in self._read])[:, None]
-        for g, x in zip(w.groups, w.operands):
-            np.take(V, g.operands, axis=0, out=x, mode="clip")  # (arity, k, batch); the rows are valid
-            V[g.start:g.stop] = g.fn.forward(am, *x)
+        w = self._workspace(X.shape[0], summed)
+        V, leaf = w.V, w.leaf
+        n_in, n_read = self._n_inputs, len(self._read)
+        V[:n_in] = X.T
+        # The slots behind `data` (floats, checked on assignment), as the engine reads them: the fastest read.
+        leaf[:n_read] = np.frombuffer(array.array("d", [v._data for v in self._read]))
+        V[n_in:n_in + self._n_spread_read] = leaf[self._spread[:self._n_spread_read]][:, None]
+        for g, scratch in zip(w.plan, w.scratch):
+            g.forward(V, leaf, scratch)
         return w
 
     def _backward(self, w: _Workspace) -> Any:
-        import numpy as np
-
-        from . import arraymath as am
-
-        V, G = w.V, w.G
+        """Gradients: G for the rows, and the parameters' (summed over the lanes, or per lane) with
+        their rows' added: returned."""
+        V, G, params = w.V, w.G, w.params
         G.fill(0.0)
         G[self._root] = 1.0
-        for g, x, c in zip(reversed(w.groups), reversed(w.operands), reversed(w.contributions)):
-            if not g.live:
-                continue
-            grad = G[g.start:g.stop]
-            shares = g.fn.backward(am, grad, V[g.start:g.stop], *x)
-            for ci, i in zip(c, g.live):
-                np.copyto(ci, shares[i])
-            for rounds, source in ((g.shared_rounds, c[g.shared].sum(axis=1) if g.shared_rounds else None),
-                                   (g.each_rounds, c[g.each].reshape(-1, c.shape[2]))):
-                for positions, rows in rounds:
-                    G[rows] += source[positions]
-        return G
+        params.fill(0.0)
+        for g, scratch in zip(reversed(w.plan), reversed(w.scratch)):
+            g.backward(V, G, params, scratch)
+        n_in, spread = self._n_inputs, self._spread[:self._n_spread_params]
+        rows = G[n_in:n_in + len(spread)]
+        params[spread] += rows.sum(axis=1) if params.ndim == 1 else rows
+        return params
 
     def forward(self, X: Any) -> Any:
         """The root's value in every lane: an array of shape (batch,) for X of shape (batch, inputs)."""
@@ -246,7 +537,7 @@ class Replay:
         import numpy as np
 
         with np.errstate(all="ignore"):  # inf and nan are IEEE results here, as in the scalar engine
-            V = self._forward(self._lanes(X), input_grads=False).V  # no backward: the lighter plan
+            V = self._forward(self._lanes(X)).V  # no backward: the lighter plan
         return V[rows].copy()
 
     def gradients(self, X: Any) -> tuple[Any, Any, Any]:
@@ -255,10 +546,9 @@ class Replay:
         import numpy as np
 
         with np.errstate(all="ignore"):
-            w = self._forward(self._lanes(X))
-            V, G = w.V, self._backward(w)
-        n_in = self._n_inputs
-        return V[self._root].copy(), G[n_in:n_in + len(self.params)].T.copy(), G[:n_in].T.copy()
+            w = self._forward(self._lanes(X), summed=False)
+            params = self._backward(w)
+        return w.V[self._root].copy(), params.T.copy(), w.G[:self._n_inputs].T.copy()
 
     def run(self, X: Any, reduction: str = "sum", accumulate: bool = False) -> tuple[float, Any]:
         """The root reduced over the batch and its gradient for each parameter.
@@ -273,17 +563,17 @@ class Replay:
         if reduction not in ("sum", "mean"):
             raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
         with np.errstate(all="ignore"):
-            w = self._forward(self._lanes(X), input_grads=False)
-            V, G = w.V, self._backward(w)
-            n_in, batch = self._n_inputs, V.shape[1]
-            loss = V[self._root].sum()
-            grads = G[n_in:n_in + len(self.params)].sum(axis=1)
+            w = self._forward(self._lanes(X))
+            grads = self._backward(w).copy()
+            batch = w.V.shape[1]
+            loss = w.V[self._root].sum()
             if reduction == "mean":
                 loss, grads = loss / batch, grads / batch
         if accumulate:
             for p, g in zip(self.params, grads.tolist()):
-                p.grad += g
+                p._grad += g  # the slot behind `grad`: g is a float
         return float(loss), grads
+
 
 
 def _leaves(values: Iterable[Value], what: str) -> tuple[Value, ...]:

@@ -5,16 +5,27 @@
    micrograd 0.1.0 (its README's demo loop), PyTorch CPU float64 (the same network, via to_torch).
 2. Digits epoch: scikit-learn's bundled 8x8 digits (1797 samples), 64-16-10 ReLU network,
    cross-entropy, batch 32, SGD: autograd_lite batched against PyTorch (micrograd has no exp/log,
-   so no cross-entropy).
+   so no cross-entropy). Reported per epoch and per step (57 steps).
+3. MNIST-size step: 784-128-10 ReLU network, cross-entropy, batch 64, SGD, on random pixels in [0, 1)
+   and random labels (the timing does not depend on the data; no data set is downloaded).
 
-All peers start from the same weights and their first losses are checked to agree. Timed runs are
-interleaved, each after an untimed gc.collect(); figures are medians and ratios within this run. A
-timed run of a fast peer (about a millisecond a step) is a block of `--block` consecutive steps,
-reported per step: a single step right after a full collection runs with cold caches, which
-slows PyTorch's step about threefold and would flatter the comparison.
+Every peer does the whole step: zero the gradients, forward, loss, backward, optimiser update (ours are
+Python loops over the parameter Values: nn.optim, the same for both engines). All peers start from
+the same weights and their first losses are checked to agree. Timed runs are interleaved, each after
+an untimed gc.collect(); a timed run of a fast peer is a block of `--block` consecutive steps,
+reported per step (a single step right after a full collection runs with cold caches, which slows
+PyTorch's step about threefold and would flatter the comparison). Each figure is the median over
+the repetitions, with the spread (lowest-highest) beside it; a ratio is taken within each repetition
+(the two peers' blocks run back to back) and its median and spread are reported.
+
+One thread each: PyTorch by torch.set_num_threads(1), numpy's BLAS by threadpoolctl (both would
+otherwise use every core, and these matrices are far too small to gain from it). On machines where
+OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) are set to work around old OpenBLAS bugs they pin numpy to a
+slower kernel: the figures in benchmarks/README.md were made with both unset for the command only
+(the kernel in use is printed).
 
     .venv/bin/python -m pip install micrograd==0.1.0 scikit-learn torch==2.13.0
-    .venv/bin/python benchmarks/training.py [--repeats 15] [--block 20]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/training.py [--repeats 15] [--block 20]
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from __future__ import annotations
 import argparse
 import gc
 import math
+import os
 import statistics
 import time
 
@@ -40,12 +52,35 @@ def timed(fn, block: int = 1) -> float:
     return (time.perf_counter() - start) / block
 
 
-def interleaved(peers: dict, repeats: int, block: int = 1) -> dict:
+def interleaved(peers: dict, repeats: int, block: int | dict[str, int] = 1) -> dict[str, list[float]]:
+    """Each peer's time per call in every repetition, the peers taking turns within a repetition;
+    `block`: calls per timed run, for every peer or by peer name."""
+    blocks = block if isinstance(block, dict) else dict.fromkeys(peers, block)
     times: dict = {name: [] for name in peers}
     for _ in range(repeats):
         for name, fn in peers.items():
-            times[name].append(timed(fn, block))
-    return {name: statistics.median(t) for name, t in times.items()}
+            times[name].append(timed(fn, blocks[name]))
+    return times
+
+
+def spread(values: list[float], scale: float = 1.0, digits: int = 0) -> str:
+    """'median (lowest-highest)' of values times scale."""
+    lo, mid, hi = (f"{v * scale:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
+    return f"{mid} ({lo}-{hi})"
+
+
+PEER = "PyTorch float64"
+
+
+def report(title: str, runs: list[dict[str, list[float]]], unit: str, scale: float, digits: int = 0) -> None:
+    """Each peer's median time with its spread, and its ratio to PyTorch's time in the same repetition of
+    the same interleaved run (median, spread)."""
+    print(f"\n{title}")
+    for times in runs:
+        for name, t in times.items():
+            if name != PEER or times is runs[0]:
+                ratios = [a / b for a, b in zip(t, times[PEER])]
+                print(f"  {name:24s} {spread(t, scale, digits):>24s} {unit}   {spread(ratios, 1, 2):>20s} x {PEER}")
 
 
 def moons_peers(torch, micrograd_nn, micrograd_value):
@@ -101,7 +136,7 @@ def moons_peers(torch, micrograd_nn, micrograd_value):
         losses["pytorch"] = loss.item()
 
     return {"autograd_lite batched": batched_step, "autograd_lite scalar": scalar_step,
-            "micrograd 0.1.0": micrograd_step, "PyTorch float64": torch_step}, losses
+            "micrograd 0.1.0": micrograd_step, PEER: torch_step}, losses
 
 
 def _micrograd_order(model):
@@ -109,28 +144,24 @@ def _micrograd_order(model):
     return [v for layer in model.layers for n in layer.neurons for v in (*n.w, n.b)]
 
 
-def digits_peers(torch):
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    X = X / 16.0
-    order = np.random.default_rng(0).permutation(len(X))
-    batches = [(X[order[k:k + 32]], y[order[k:k + 32]]) for k in range(0, len(X), 32)]
-    model = nn.MLP(64, [16, 10], seed=0)
+def classifier_peers(torch, batches: list, sizes: list[int], lr: float = 0.1):
+    """A cross-entropy classifier trained by SGD over `batches` (a list of (X, class indices)), with our
+    batched engine and with PyTorch from the same weights: one call of each peer runs every batch once."""
+    model = nn.MLP(batches[0][0].shape[1], sizes, seed=0)
     trainer = BatchedTrainer(model, nn.losses.cross_entropy)
-    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    opt = nn.optim.SGD(model.parameters(), lr=lr)
     seq = model.to_torch()
-    torch_opt = torch.optim.SGD(seq.parameters(), lr=0.1)
+    torch_opt = torch.optim.SGD(seq.parameters(), lr=lr)
     tbatches = [(torch.tensor(a), torch.tensor(b)) for a, b in batches]
     losses = {}
 
-    def batched_epoch():
+    def batched_run():
         for a, b in batches:
-            model.zero_grad()
+            opt.zero_grad()
             losses.setdefault("batched", trainer.loss_and_grads(a, b))
             opt.step()
 
-    def torch_epoch():
+    def torch_run():
         for a, b in tbatches:
             torch_opt.zero_grad()
             loss = torch.nn.functional.cross_entropy(seq(a), b)
@@ -138,7 +169,30 @@ def digits_peers(torch):
             torch_opt.step()
             losses.setdefault("pytorch", loss.item())
 
-    return {"autograd_lite batched": batched_epoch, "PyTorch float64": torch_epoch}, losses
+    return {"autograd_lite batched": batched_run, PEER: torch_run}, losses, model
+
+
+def digits_batches() -> list:
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    order = np.random.default_rng(0).permutation(len(X))
+    return [(X[order[k:k + 32]], y[order[k:k + 32]]) for k in range(0, len(X), 32)]
+
+
+def mnist_size_batch() -> list:
+    rng = np.random.default_rng(0)
+    return [(rng.random((64, 784)), rng.integers(0, 10, size=64))]
+
+
+def blas_kernel() -> str:
+    """numpy's BLAS library, kernel and thread count as threadpoolctl reports them."""
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    return ", ".join(f"{i['internal_api']} {i.get('version')} kernel {i.get('architecture')} "
+                     f"{i['num_threads']} thread(s)" for i in blas) or "none found"
 
 
 def main() -> None:
@@ -146,45 +200,59 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--block", type=int, default=20, help="steps per timed run of the fast peers")
     parser.add_argument("--torch-threads", type=int, default=1,
-                        help="PyTorch intra-op threads (default 1: numpy's elementwise work is single-threaded, "
-                             "and these tensors are far too small to gain from more)")
+                        help="PyTorch intra-op threads (default 1, as numpy's BLAS here)")
+    parser.add_argument("--skip-slow", action="store_true", help="leave out the scalar engine and micrograd")
     args = parser.parse_args()
     import micrograd
     import micrograd.engine
     import micrograd.nn
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(args.torch_threads)
+    with threadpool_limits(limits=1, user_api="blas"):
+        pinned = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+        print(f"numpy {np.__version__} ({blas_kernel()}; {pinned or 'OPENBLAS_CORETYPE/L2_SIZE unset'}), "
+              f"torch {torch.__version__} ({torch.get_num_threads()} thread), "
+              f"micrograd {getattr(micrograd, '__version__', '0.1.0')}")
+        run(args, torch, micrograd)
 
-    print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"micrograd {getattr(micrograd, '__version__', '0.1.0')}")
 
+def run(args, torch, micrograd) -> None:
     peers, losses = moons_peers(torch, micrograd.nn, micrograd.engine.Value)
     compile_time = timed(peers["autograd_lite batched"])  # the first step traces and compiles
+    slow = {"autograd_lite scalar", "micrograd 0.1.0"}
     for name, fn in peers.items():  # every peer's first step, from the same weights: the same loss
-        if name != "autograd_lite batched":
+        if name != "autograd_lite batched" and not (args.skip_slow and name in slow):
             fn()
     assert max(losses.values()) - min(losses.values()) < 1e-9, losses
     first = dict(losses)
-    slow = {"autograd_lite scalar", "micrograd 0.1.0"}
-    fast = interleaved({k: v for k, v in peers.items() if k not in slow}, args.repeats * 2, args.block)
-    medians = fast | interleaved({k: v for k, v in peers.items() if k in slow}, args.repeats)
-    base = medians["autograd_lite batched"]
-    print(f"\nmoons step (100 samples, MLP(2, [16, 16, 1]), hinge, SGD); first batched step "
-          f"(trace + compile + step) {compile_time * 1e3:.1f} ms; first-step losses agree: {first}")
-    for name, t in medians.items():
-        print(f"  {name:24s} {t * 1e6:10.0f} us/step   {t / base:8.2f} x batched")
+    runs = [interleaved({k: v for k, v in peers.items() if k not in slow}, args.repeats * 2, args.block)]
+    if not args.skip_slow:  # one step at a time for the slow peers, still against PyTorch's blocks
+        blocks = {k: 1 if k in slow else args.block for k in peers}
+        runs.append(interleaved({k: v for k, v in peers.items() if k in slow | {PEER}}, max(3, args.repeats // 3),
+                                blocks))
+    report(f"moons step (100 samples, MLP(2, [16, 16, 1]), hinge, SGD); first batched step (trace + compile + "
+           f"step) {compile_time * 1e3:.1f} ms; first-step losses agree: {first}", runs, "us/step", 1e6)
 
-    peers, losses = digits_peers(torch)
+    batches = digits_batches()
+    peers, losses, model = classifier_peers(torch, batches, [16, 10])
     for fn in peers.values():
         fn()
     assert math.isclose(losses["batched"], losses["pytorch"], rel_tol=1e-9), losses
-    first = dict(losses)
-    medians = interleaved(peers, max(3, args.repeats // 3))
-    base = medians["autograd_lite batched"]
-    print(f"\ndigits epoch (1797 samples, 64-16-10 ReLU, cross-entropy, batch 32, SGD); first losses agree: {first}")
-    for name, t in medians.items():
-        print(f"  {name:24s} {t * 1e3:10.1f} ms/epoch  {t / base:8.2f} x batched")
+    times = interleaved(peers, max(3, args.repeats))
+    report(f"digits epoch (1797 samples, 64-16-10 ReLU, cross-entropy, batch 32, SGD: {len(batches)} steps); "
+           f"first losses agree: {dict(losses)}", [times], "us/step", 1e6 / len(batches))
+
+    batches = mnist_size_batch()
+    peers, losses, model = classifier_peers(torch, batches, [128, 10])
+    compile_time = timed(peers["autograd_lite batched"])
+    peers[PEER]()
+    assert math.isclose(losses["batched"], losses["pytorch"], rel_tol=1e-9), losses
+    times = interleaved(peers, max(3, args.repeats // 3), max(1, args.block // 4))
+    report(f"MNIST-size step (784-128-10 ReLU, cross-entropy, batch 64, SGD, {len(model.parameters())} "
+           f"parameters); first batched step {compile_time:.1f} s; first losses agree: {dict(losses)}",
+           [times], "ms/step", 1e3, digits=2)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ build a new `BatchedTrainer`, or use engine="scalar", after such edits.
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -65,14 +64,16 @@ def _parts(model: Any) -> list:
     return [part for child in children for part in _parts(child)] if children else [model]
 
 
-def _fingerprint(model: Any) -> tuple:
+def _fingerprint(parts: list) -> tuple:
     """What can change a model's graph without replacing its parameters: its innermost parts'
     activations (a neuron's, an RNN cell's, a convolution's -- whichever part has one)."""
-    return tuple(getattr(part, "activation", None) for part in _parts(model))
+    return tuple(getattr(part, "activation", None) for part in parts)
 
 
 def _same_values(a: Sequence[Value], b: Sequence[Value]) -> bool:
-    return len(a) == len(b) and all(map(operator.is_, a, b))
+    """Whether a and b hold the same Values (identity): Values compare by identity (no __eq__, as the
+    engine's dicts and sets of nodes require), so tuple equality is this check run in C."""
+    return tuple(a) == tuple(b)
 
 
 class _Program:
@@ -85,7 +86,7 @@ class _Program:
 
     __slots__ = ("replay", "reduction", "n_out", "single", "accepted")
 
-    def __init__(self, replay: Replay, reduction: str, n_out: int, single: bool, accepted: set[tuple]) -> None:
+    def __init__(self, replay: Replay, reduction: str, n_out: int, single: bool, accepted: set) -> None:
         self.replay, self.reduction, self.n_out, self.single = replay, reduction, n_out, single
         self.accepted = accepted
 
@@ -106,7 +107,8 @@ class BatchedTrainer:
         self.model, self.loss = model, loss
         self.class_targets = class_targets
         self._programs: dict[tuple, _Program] = {}  # by batch layout
-        self._fingerprint = _fingerprint(model)
+        self._parts = _parts(model)  # walked again only when the parameters change (a step reads these)
+        self._fingerprint = _fingerprint(self._parts)
 
     def loss_and_grads(self, X: Any, y: Any) -> float:
         """The loss of the batch (X: one row per sample; y: one target per sample) as a float;
@@ -165,35 +167,42 @@ class BatchedTrainer:
             raise ValueError(f"class targets are one class index per sample, got shape {y.shape}")
         return X.reshape(len(X), -1), X.shape[1:], y, classes
 
-    def _check_targets(self, accepted: set[tuple], single: bool, n_out: int, targets: Any, scalar: bool) -> None:
+    def _check_targets(self, accepted: set, single: bool, n_out: int, targets: Any, scalar: bool) -> None:
         """Give the loss each target row not accepted before, as numbers: it raises as on the scalar path."""
-        new: dict[tuple, int] = {}
-        for i, key in enumerate(map(tuple, targets.tolist())):
+        # A sample's key: its target, or its row of targets as a tuple.
+        keys = targets.ravel().tolist() if targets.shape[1] == 1 else list(map(tuple, targets.tolist()))
+        if accepted.issuperset(keys):  # after the first epoch, always
+            return
+        new: dict[Any, int] = {}
+        for i, key in enumerate(keys):
             if key not in accepted and key not in new:
                 new[key] = i
         outputs = self._stub(single, n_out, 0.0)
         for key, i in new.items():
             try:
                 with no_grad():
-                    self.loss([outputs], [key[0] if scalar else list(key)])
+                    self.loss([outputs], [key if scalar else list(key) if isinstance(key, tuple) else [key]])
             except (TypeError, ValueError) as e:
                 raise type(e)(f"sample {i} of the batch: {e}") from e
             accepted.add(key)
 
     def _program(self, X: Any, shape: tuple[int, ...], y: Any, classes: bool) -> _Program:
-        if _fingerprint(self.model) != self._fingerprint:
-            raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
-                              "make a new BatchedTrainer")
         layout = (shape, classes, y.shape[1:])
         cached = self._programs.get(layout)
         params = list(self.model.parameters())
-        if cached is not None and _same_values(params, cached.replay.params):
+        same = cached is not None and _same_values(params, cached.replay.params)
+        if not same:
+            self._parts = _parts(self.model)  # parts may have been replaced with the parameters
+        if _fingerprint(self._parts) != self._fingerprint:
+            raise ReplayError("the model's activations changed since this BatchedTrainer compiled it: "
+                              "make a new BatchedTrainer")
+        if same:
             return cached
         samples = [0] + sorted({len(X) - 1, next((k for k in range(len(X)) if not (y[k] == y[0]).all()), 0)} - {0})
         traces = [self._trace(X[k], shape, y[k], classes) for k in samples]
         (root, inputs, (out, t), n_out), *others = traces
         single = not isinstance(out, Sequence)
-        accepted: set[tuple] = set()
+        accepted: set = set()
         if not classes:  # the traced targets are numbers the loss never saw: check them first
             self._check_targets(accepted, single, n_out, y.reshape(len(y), -1), y.ndim == 1)
         replay = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others],

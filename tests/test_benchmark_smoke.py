@@ -52,7 +52,7 @@ def test_training_benchmark_runs_every_peer(monkeypatch, capsys):
     out = capsys.readouterr().out
     for peer in ("autograd_lite batched", "autograd_lite scalar", "micrograd 0.1.0", "PyTorch float64"):
         assert peer in out
-    assert "ms/epoch" in out
+    assert "digits epoch" in out and "MNIST-size step" in out and "x PyTorch float64" in out
 
 
 @pytest.mark.parametrize("graph", ["chain", "mixed"])

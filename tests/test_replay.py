@@ -403,3 +403,181 @@ def test_outputs_must_be_nodes_of_the_graph():
         compile(x * 2, [x], outputs=[x, Value(1.0, "z")])
     with pytest.raises(ValueError, match=r"output 0 \(list\) is not"):
         compile(x * 2, [x], outputs=[[x]])
+
+
+# -- the matrix form: weighted sums of the same inputs with leaf weights run as z = W a + b -------
+
+def check_against_scalar(build, params, X):
+    """Per-lane values and gradients, and the summed run, of the compiled graph against one scalar
+    backward() per example; returns the compiled program."""
+    values, pgrads, igrads, pmags, imags = scalar_run(build, params, X)
+    root, xs = trace(build, params, X.shape[1])
+    program = compile(root, xs, params)
+    got_values, got_pgrads, got_igrads = program.gradients(X)
+    assert_close(got_values, values)
+    assert_close(got_pgrads, pgrads, pmags)
+    assert_close(got_igrads, igrads, imags)
+    loss, grads = program.run(X)
+    assert_close(loss, values.sum(), np.abs(values).sum())
+    assert_close(grads, pgrads.sum(axis=0), np.abs(pgrads).sum(axis=0) + pmags.sum(axis=0))
+    return program
+
+
+def matrices(program):
+    """The explain() lines of the matrix products, as 'W m x n'."""
+    import re
+    return re.findall(r"matrix product .* (W \d+ x \d+):", program.explain())
+
+
+def test_a_users_own_layer_of_weighted_sums_runs_as_one_matrix_product():
+    rng = random.Random(1)
+    W = [[Value(rng.gauss(0, 1), f"W{j}{k}") for k in range(3)] for j in range(4)]
+    b = [Value(rng.gauss(0, 1), f"b{j}") for j in range(4)]
+    V = [Value(rng.gauss(0, 1), f"v{j}") for j in range(4)]
+    params = [*(w for row in W for w in row), *b, *V]
+
+    def build(xs, _):  # no nn: a hand-written layer, its tanh, and a readout, as any user might write
+        h = [weighted_sum(row, xs, bj).tanh() for row, bj in zip(W, b)]
+        return weighted_sum(V, h, 0.5) ** 2
+
+    program = check_against_scalar(build, params, np.array([[rng.gauss(0, 1) for _ in range(3)] for _ in range(9)]))
+    assert matrices(program) == ["W 4 x 3", "W 1 x 4"]
+    assert "(2 matrix products)" in repr(program) and "elementwise     tanh x 4" in program.explain()
+
+
+def test_the_same_inputs_in_another_order_are_another_matrix():
+    rng = random.Random(2)
+    ws = [[Value(rng.gauss(0, 1)) for _ in range(3)] for _ in range(3)]
+    params = [w for row in ws for w in row]
+
+    def build(xs, _):
+        a, b, c = xs
+        z1 = weighted_sum(ws[0], [a, b, c], 0.0)
+        z2 = weighted_sum(ws[1], [c, a, b], 0.0)  # the same nodes, read in another order
+        z3 = weighted_sum(ws[2], [a, b, c], 1.0)
+        return z1 * z2 + z3.sigmoid()
+
+    program = check_against_scalar(build, params, np.array([[1.0, 2.0, -3.0], [0.5, -1.0, 4.0]]))
+    assert sorted(matrices(program)) == ["W 1 x 3", "W 2 x 3"]
+
+
+def test_weights_shared_between_groups_and_within_one_sum_add_their_gradients():
+    rng = random.Random(3)
+    w = [Value(rng.gauss(0, 1)) for _ in range(3)]
+    tied = [[w[0], w[1]], [w[1], w[1]], [w[2], w[0]]]  # w[1] twice in one sum, w[0] in two rows
+
+    def build(xs, _):
+        first = [weighted_sum(row, xs[:2], w[2]) for row in tied]       # one group, over x0, x1
+        second = [weighted_sum(row, first[:2], 0.0) for row in tied]    # the same weights, other inputs
+        return sum(z.tanh() for z in second) + first[2] + weighted_sum(w, w, 0.0)  # sum_k w_k^2: w as inputs too
+
+    program = check_against_scalar(build, w, np.array([[rng.gauss(0, 1) for _ in range(2)] for _ in range(5)]))
+    assert matrices(program) == ["W 3 x 2", "W 1 x 3", "W 3 x 2"]
+
+
+def test_weights_that_are_computed_or_vary_per_example_are_taken_lane_by_lane():
+    rng = random.Random(4)
+    w = [Value(rng.gauss(0, 1)) for _ in range(2)]
+
+    def build(xs, _):
+        scaled = [wk * 2.0 for wk in w]  # computed weights: nodes of the graph, not leaves
+        z1 = weighted_sum(scaled, xs[:2], w[0])
+        z2 = weighted_sum(xs[:2], w, xs[2])  # the inputs as weights: one number per example
+        z3 = weighted_sum(w, xs[:2], z1)  # leaf weights, a bias that is a node: a matrix product still
+        return z1 * z2 + z3
+
+    program = check_against_scalar(build, w, np.array([[rng.gauss(0, 1) for _ in range(3)] for _ in range(4)]))
+    assert matrices(program) == ["W 1 x 2"] and "(1 matrix product)" in repr(program)
+    assert program.explain().count("per-lane product z = W a + b, W 1 x 2 in each lane") == 2
+
+
+def test_weighted_sums_over_sliding_patches_stay_one_elementwise_group():
+    rng = random.Random(5)
+    kernel = [Value(rng.gauss(0, 1)) for _ in range(3)]
+
+    def build(xs, _):  # a 1-d convolution: one kernel, a different patch of the inputs at each position
+        out = [weighted_sum(kernel, xs[i:i + 3], 0.0).tanh() for i in range(len(xs) - 2)]
+        return weighted_sum([1.0] * len(out), out, 0.0)
+
+    program = check_against_scalar(build, kernel, np.array([[rng.gauss(0, 1) for _ in range(12)] for _ in range(3)]))
+    assert "elementwise     wsum x 10 (10 different input lists: cheaper than 10 matrix products)" in program.explain()
+    assert matrices(program) == ["W 1 x 10"]
+
+
+@st.composite
+def layered_programs(draw):
+    """Random layers of weighted sums: each reads a tuple of earlier nodes drawn from a few (so that
+    several sums share inputs, in the same or another order), weights drawn from parameters,
+    constants, inputs and computed nodes, a bias drawn likewise; an activation now and then."""
+    n_in, n_par = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    steps = []
+    for s in range(draw(st.integers(1, 12))):
+        available = n_in + n_par + s
+        if s and draw(st.booleans()):
+            steps.append((draw(st.sampled_from(["tanh", "relu", "sigmoid"])), [draw(st.integers(0, available - 1))]))
+            continue
+        width = draw(st.integers(1, 3))
+        inputs = draw(st.lists(st.integers(0, available - 1), min_size=width, max_size=width))
+        if steps and draw(st.booleans()):  # another sum over the inputs of an earlier one, maybe permuted
+            earlier = [refs for name, refs in steps if name == "wsum"]
+            if earlier:
+                prior = draw(st.sampled_from(earlier))
+                inputs = draw(st.permutations(prior[len(prior) // 2:-1]))
+        width = len(inputs)
+        leaf_refs = st.one_of(st.integers(n_in, n_in + n_par - 1), st.sampled_from(CONSTANTS).map(str))
+        weight = st.one_of(leaf_refs, leaf_refs, st.integers(0, available - 1))
+        weights = draw(st.lists(weight, min_size=width, max_size=width))
+        steps.append(("wsum", [*weights, *inputs, draw(weight)]))
+    floats = st.floats(-2, 2, allow_nan=False)
+    batch = draw(st.integers(1, 4))
+    X = np.array(draw(st.lists(st.lists(floats, min_size=n_in, max_size=n_in), min_size=batch, max_size=batch)))
+    params = [Value(draw(st.floats(-2, 2, allow_nan=False)), label=f"p{k}") for k in range(n_par)]
+    return steps, X, params
+
+
+@settings(max_examples=200, deadline=None)
+@given(layered_programs())
+def test_random_layers_of_weighted_sums_replay_like_the_scalar_engine(program):
+    steps, X, params = program
+    build = builder(steps)
+    with numpy_elementary_functions():
+        values, pgrads, igrads, pmags, imags = scalar_run(build, params, X)
+    root, xs = trace(build, params, X.shape[1])
+    replay = compile(root, inputs=xs, params=params)
+    got_values, got_pgrads, got_igrads = replay.gradients(X)
+    assert_close(got_values, values, np.abs(values))
+    assert_close(got_pgrads, pgrads, pmags)
+    assert_close(got_igrads, igrads, imags)
+    loss, grads = replay.run(X)
+    with np.errstate(all="ignore"):
+        assert_close(loss, values.sum(), np.abs(values).sum())
+        assert_close(grads, pgrads.sum(axis=0), np.abs(pgrads).sum(axis=0) + pmags.sum(axis=0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_strided_views_are_exactly_the_gathers_they_replace(data):
+    from autograd_lite.replay import _strided
+
+    lanes = data.draw(st.integers(0, 2))
+    base = np.arange(60.0 * max(lanes, 1)).reshape((60, lanes) if lanes else (60,))
+    m, n = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+    if data.draw(st.booleans()):  # evenly stepping positions (a layer's weights), or anything
+        first, row, col = data.draw(st.integers(0, 5)), data.draw(st.integers(0, 8)), data.draw(st.integers(0, 3))
+        index = first + row * np.arange(m)[:, None] + col * np.arange(n)[None, :]
+    else:
+        index = np.array(data.draw(st.lists(st.integers(0, 59), min_size=m * n, max_size=m * n))).reshape(m, n)
+    if index.max() >= 60:
+        return
+    view = _strided(base, index)
+    row = index[1, 0] - index[0, 0] if m > 1 else 0
+    col = index[0, 1] - index[0, 0] if n > 1 else 0
+    even = np.array_equal(index, index[0, 0] + row * np.arange(m)[:, None] + col * np.arange(n)[None, :])
+    assert (view is None) == (len(np.unique(index)) < index.size or min(row, col) < 0 or not even)
+    if view is None:  # refused: repeated positions, or not stepping evenly forward: gathered instead
+        return
+    assert np.array_equal(view, base[index])
+    view += 1000.0  # writing through the view reaches exactly those positions
+    expected = np.arange(60.0 * max(lanes, 1)).reshape(base.shape)
+    expected[index.ravel()] += 1000.0
+    assert np.array_equal(base, expected)
