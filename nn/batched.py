@@ -5,7 +5,7 @@ of building a scalar graph per sample, it traces the model and the loss on ONE s
 and targets are placeholder leaves, compiles that graph (`autograd_lite.compile`) and replays it
 with every node holding a vector over the batch. The numbers are those of the scalar engine: the
 same operation table, with numpy (see `autograd_lite.replay`). The loss of a batch is the mean over
-samples of the per-sample loss, as the nn losses average (a loss that sums is detected and summed).
+samples of the per-sample loss, as the nn losses average (a loss declares its reduction; one that does not is probed).
 
 Models: any callable with ``parameters()`` whose forward takes ONE sample -- a list of numbers, or
 nested lists of them (a convolution's channels x positions) -- and returns a Value or a list of
@@ -207,8 +207,10 @@ class BatchedTrainer:
             self._check_targets(accepted, single, n_out, y.reshape(len(y), -1), y.ndim == 1)
         replay = compile(root, inputs, params, check=[(r, i) for r, i, _, _ in others],
                          outputs=[out] if single else out)
-        t_other = others[0][2][1] if others else t
-        program = _Program(replay, self._reduction(single, n_out, t, t_other), n_out, single, accepted)
+        reduction = getattr(self.loss, "reduction", None)  # nn's losses declare it (nn.losses.batch_reduction)
+        if reduction is None:  # a loss of one's own that does not: compare it on two samples with each alone
+            reduction = self._reduction(single, n_out, t, others[0][2][1] if others else t)
+        program = _Program(replay, reduction, n_out, single, accepted)
         self._programs[layout] = program
         return program
 

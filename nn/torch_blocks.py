@@ -23,6 +23,7 @@ import functools
 from types import SimpleNamespace
 from typing import Any
 
+from . import conv
 from .architecture import layer_number
 from .containers import Residual, Sequential
 from .layers import MLP, Layer
@@ -111,6 +112,14 @@ def _from_torch(module: Any, counter: list[int]) -> Module:
         if isinstance(inner, Sequential) and len(inner) == 1:
             inner = inner[0]
         return Residual(inner)
+    if isinstance(module, (torch.nn.Conv1d, torch.nn.Conv2d)):
+        counter[0] += 1
+        return getattr(conv, type(module).__name__).from_torch(module, l=counter[0])
+    if isinstance(module, torch.nn.Flatten):
+        return conv.Flatten()
+    for name in ("ReLU", "Tanh", "Sigmoid"):  # an activation of its own, as after a convolution
+        if isinstance(module, getattr(torch.nn, name)):
+            return getattr(conv, name)()
     if isinstance(module, torch.nn.Linear):
         module = torch.nn.Sequential(module)
     if isinstance(module, torch.nn.Sequential):
@@ -127,7 +136,7 @@ def _from_torch(module: Any, counter: list[int]) -> Module:
 
         activations = tuple(getattr(torch.nn, name) for name in ACTIVATIONS.values()) + (torch.nn.Identity,)
         for child in module:
-            if isinstance(child, (torch.nn.Linear, *activations)):
+            if isinstance(child, torch.nn.Linear) or (run and isinstance(child, activations)):
                 run.append(child)
             else:
                 flush()
@@ -136,8 +145,8 @@ def _from_torch(module: Any, counter: list[int]) -> Module:
         if not parts:
             raise ValueError("from_torch() got an empty torch.nn.Sequential")
         return Sequential(*parts)
-    raise TypeError(f"from_torch() understands torch.nn.Sequential, Linear (+ ReLU, Tanh, Sigmoid), RNN and the "
-                    f"Residual module of nn's to_torch, got {type(module).__name__}")
+    raise TypeError(f"from_torch() understands torch.nn.Sequential, Linear (+ ReLU, Tanh, Sigmoid), Conv1d, Conv2d, "
+                    f"Flatten, RNN and the Residual module of nn's to_torch, got {type(module).__name__}")
 
 
 def _renumbered(layer: Layer, l: int) -> Layer:

@@ -78,3 +78,32 @@ def test_a_number_too_large_for_a_float():
         Value(10**400)
     with pytest.raises(OverflowError, match=r"an operation with a Value takes a real number, got int too large"):
         Value(1.0) * 10**400
+
+
+@pytest.mark.parametrize("bad, named", [("3", "'3' of type str"), (None, "None of type NoneType"),
+                                        ([1.0], r"\[1.0\] of type list")])
+def test_assigning_data_is_checked_like_value(bad, named):
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=rf"Value.data takes a real number, got {named}"):
+        x.data = bad
+    assert x.data == 1.0
+    x.data = 3  # a real number becomes a float, as Value(3)
+    assert x.data == 3.0 and type(x.data) is float
+
+
+def test_assigning_grad_none_means_no_gradient_yet():
+    x = Value(2.0)
+    (x * x).backward()
+    x.grad = None  # what PyTorch's zero_grad(set_to_none=True) leaves: no gradient yet
+    assert x.grad == 0.0
+    (x * x).backward()
+    assert x.grad == 4.0
+    with pytest.raises(TypeError, match=r"Value.grad takes a real number, got 'x'"):
+        x.grad = "x"
+
+
+def test_a_numpy_array_in_an_operation_is_refused():
+    x = Value(1.0)
+    for operation in (lambda a: a * x, lambda a: x * a, lambda a: a + x, lambda a: x - a):
+        with pytest.raises(TypeError):
+            operation(np.array([1.0, 2.0]))

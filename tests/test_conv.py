@@ -311,3 +311,17 @@ def test_a_cnn_of_several_modules_saves_and_loads(tmp_path):
     loaded = nn.load(tmp_path / "cnn.json")
     assert [v.data for v in loaded(x)] == [v.data for v in model(x)]
     assert [type(m).__name__ for m in loaded.modules] == ["Conv2d", "ReLU", "Flatten", "Layer"]
+
+
+def test_a_cnn_goes_to_torch_and_back():
+    torch = pytest.importorskip("torch")
+    import nn
+    from nn.torch_blocks import from_torch
+
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, seed=0), nn.ReLU(), nn.Flatten(), nn.Layer(32, 3, seed=1))
+    x = [[[0.1 * i - 0.05 * j for j in range(4)] for i in range(4)]]
+    back = from_torch(model.to_torch())
+    assert [type(m).__name__ for m in back.modules] == ["Conv2d", "ReLU", "Flatten", "Layer"]
+    assert [v.data for v in back(x)] == pytest.approx([v.data for v in model(x)], rel=1e-15)
+    assert torch.allclose(model.to_torch()(torch.tensor(x, dtype=torch.float64)),
+                          torch.tensor([v.data for v in model(x)], dtype=torch.float64))

@@ -379,3 +379,16 @@ def test_a_hand_written_modules_changed_activation_is_refused():
     model.activation = "relu"
     with pytest.raises(ReplayError, match="activations changed"):
         trainer.loss_and_grads(X, y)
+
+
+def test_a_declared_reduction_is_read_not_probed():
+    calls = []
+
+    @nn.losses.batch_reduction("sum")
+    def summed(outputs, targets):
+        calls.append(len(outputs))
+        return summed_mse(outputs, targets)
+
+    X, y = np.arange(8.0).reshape(4, 2), np.array([1.0, -1.0, 0.5, 2.0])
+    assert_matches_scalar(StandIn(2, [3, 1], seed=4), summed, X, y.tolist(), y)
+    assert set(calls) == {1, 4}
