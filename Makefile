@@ -29,11 +29,12 @@ test: $(VENV)/.installed-test ## ruff and the test suite
 	$(BIN)/python -m pytest
 
 # The benchmarks, with their peers (micrograd 0.1.0; PyTorch 2.13.0 CPU, from this machine's disk).
-bench: $(VENV)/.installed-bench ## the benchmarks against micrograd and PyTorch (about 9 minutes)
+bench: $(VENV)/.installed-bench ## the benchmarks against micrograd and PyTorch (about 12 minutes)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/designs.py
 	$(BIN)/python benchmarks/training.py
+	$(BIN)/python benchmarks/conv.py
 
 notebook: $(VENV)/.installed-notebook ## open demos/tour.ipynb in JupyterLab
 	$(BIN)/jupyter lab demos/tour.ipynb

@@ -33,56 +33,36 @@ from .modes import modes
 from .ops import Operation
 
 # `autograd_lite.value.node` builds every node; while operations are recorded and not checked (the
-# thread's modes.plain, nearly always) these templates build it themselves, with the same five lines.
+# thread's modes.plain, nearly always) the generated apply builds it itself, with the same lines.
+_BUILD = """\
+    if modes.plain:
+        out = new(Value)
+        out._data = data
+        out._grad = 0.0
+        out.label = ""
+        out.operation = OPERATION
+        out._a = a
+{b}        return out
+    return node(OPERATION, data, a{b_arg})
+"""
+
+_OPERAND = """\
+    if type({x}) is Value:
+        {x}_data = {x}._data
+    elif type({x}) is float:  # a number: folded into the node
+        {x}_data = {x}
+    else:
+        try:
+            {x} = constant({x})
+        except TypeError:
+            return NotImplemented
+        {x}_data = {x}._data
+"""
+
 _APPLY = {
-    1: """\
-def apply(a):
-    a_data = a._data
-{forward}
-    if modes.plain:
-        out = new(Value)
-        out._data = data
-        out._grad = 0.0
-        out.label = ""
-        out.operation = OPERATION
-        out._a = a
-        return out
-    return node(OPERATION, data, a)
-""",
-    2: """\
-def apply(a, b):
-    if type(a) is Value:
-        a_data = a._data
-    elif type(a) is float:  # a number: folded into the node
-        a_data = a
-    else:
-        try:
-            a = constant(a)
-        except TypeError:
-            return NotImplemented
-        a_data = a._data
-    if type(b) is Value:
-        b_data = b._data
-    elif type(b) is float:
-        b_data = b
-    else:
-        try:
-            b = constant(b)
-        except TypeError:
-            return NotImplemented
-        b_data = b._data
-{forward}
-    if modes.plain:
-        out = new(Value)
-        out._data = data
-        out._grad = 0.0
-        out.label = ""
-        out.operation = OPERATION
-        out._a = a
-        out._b = b
-        return out
-    return node(OPERATION, data, a, b)
-""",
+    1: "def apply(a):\n    a_data = a._data\n{forward}\n" + _BUILD.format(b="", b_arg=""),
+    2: "def apply(a, b):\n" + _OPERAND.format(x="a") + _OPERAND.format(x="b") + "{forward}\n"
+       + _BUILD.format(b="        out._b = b\n", b_arg=", b"),
 }
 
 _CHAIN_RULE = {

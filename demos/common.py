@@ -36,3 +36,24 @@ def micrograd_neuron() -> Value:
     o = n.tanh()
     o.label = "o"
     return o
+
+
+def train_digits(model: Any, X_train: list, y_train: list, X_test: list, y_test: list, args: Any) -> dict[str, Any]:
+    """Train `model` on digits as both digits demos do (Adam, lr 0.01, cross-entropy, ``args``' epochs,
+    batch size, seed and engine), print each epoch and the test accuracy, and return them."""
+    import time
+
+    import nn
+
+    start = time.perf_counter()
+    optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
+    history = nn.fit(model, X_train, y_train, loss="cross_entropy", optimizer=optimizer, epochs=args.epochs,
+                     batch_size=args.batch_size, seed=args.seed, engine=args.engine, progress=not args.no_progress)
+    seconds = time.perf_counter() - start
+    test_accuracy = nn.accuracy(model, X_test, y_test, "cross_entropy")
+    for epoch, (loss, accuracy) in enumerate(zip(history.loss, history.accuracy), 1):
+        print(f"epoch {epoch}: training loss {loss:.4f}, training accuracy {accuracy:.1%}")
+    print(f"test accuracy {test_accuracy:.1%} ({round(test_accuracy * len(X_test))} of {len(X_test)} held-out images), "
+          f"trained in {seconds:.1f} s ({seconds / max(history.steps, 1) * 1000:.0f} ms per step of {args.batch_size})")
+    return {"test_accuracy": test_accuracy, "seconds": seconds, "history": history}
+

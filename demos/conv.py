@@ -17,10 +17,9 @@ dL/dw[c,0,u,v] = sum_(i,j) delta[c,i,j] x[i+u-1, j+v-1], each term drawn where i
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
-from common import output_dir, pyplot
+from common import output_dir, pyplot, train_digits
 from digits import load
 
 import nn
@@ -120,16 +119,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"digits: {len(X_train)} training and {len(X_test)} test images of 1x8x8 pixels, 10 classes; "
           f"Conv2d(1, {args.channels}, 3, padding=1) -> ReLU -> Flatten -> Layer({args.channels * 64}, 10) "
           f"({len(model.parameters())} parameters), {args.engine} engine")
-    start = time.perf_counter()
-    optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
-    history = nn.fit(model, X_train, y_train, loss="cross_entropy", optimizer=optimizer, epochs=args.epochs,
-                     batch_size=args.batch_size, seed=args.seed, engine=args.engine, progress=not args.no_progress)
-    seconds = time.perf_counter() - start
-    test_accuracy = nn.accuracy(model, X_test, y_test, "cross_entropy")
-    for epoch, (loss, accuracy) in enumerate(zip(history.loss, history.accuracy), 1):
-        print(f"epoch {epoch}: training loss {loss:.4f}, training accuracy {accuracy:.1%}")
-    print(f"test accuracy {test_accuracy:.1%} ({round(test_accuracy * len(X_test))} of {len(X_test)} held-out images), "
-          f"trained in {seconds:.1f} s ({seconds / max(history.steps, 1) * 1000:.0f} ms per step of {args.batch_size})")
+    result = train_digits(model, X_train, y_train, X_test, y_test, args)
+    history, test_accuracy, seconds = result["history"], result["test_accuracy"], result["seconds"]
     # The picture's image: the first test image the model gets wrong (a large gradient), else the first one.
     with no_grad():
         scores = [[s.data for s in model(x)] for x in X_test]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+
+from common import train_digits
 
 import nn
 from nn.training import ENGINES
@@ -54,17 +55,7 @@ def main(argv: list[str] | None = None) -> dict:
     model = nn.MLP(64, [args.hidden, 10], seed=args.seed)
     print(f"digits: {len(X_train)} training and {len(X_test)} test images of 8x8 pixels, 10 classes; "
           f"MLP(64, [{args.hidden}, 10]) ({len(model.parameters())} parameters), {args.engine} engine")
-    start = time.perf_counter()
-    optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
-    history = nn.fit(model, X_train, y_train, loss="cross_entropy", optimizer=optimizer, epochs=args.epochs,
-                     batch_size=args.batch_size, seed=args.seed, engine=args.engine, progress=not args.no_progress)
-    seconds = time.perf_counter() - start
-    test_accuracy = nn.accuracy(model, X_test, y_test, "cross_entropy")
-    for epoch, (loss, accuracy) in enumerate(zip(history.loss, history.accuracy), 1):
-        print(f"epoch {epoch}: training loss {loss:.4f}, training accuracy {accuracy:.1%}")
-    print(f"test accuracy {test_accuracy:.1%} ({round(test_accuracy * len(X_test))} of {len(X_test)} held-out images), "
-          f"trained in {seconds:.1f} s ({seconds / max(history.steps, 1) * 1000:.0f} ms per step of {args.batch_size})")
-    return {"test_accuracy": test_accuracy, "seconds": seconds, "history": history}
+    return train_digits(model, X_train, y_train, X_test, y_test, args)
 
 
 if __name__ == "__main__":

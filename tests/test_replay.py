@@ -126,9 +126,9 @@ def numpy_elementary_functions():
         yield
 
 
-@settings(max_examples=300, deadline=None)
-@given(programs())
-def test_random_graphs_replay_like_the_scalar_engine_on_every_example(program):
+def replays_like_the_scalar_engine(program, value_scale=None):
+    """Replay a random program over its batch and compare with the scalar engine run example by
+    example (with numpy's elementary functions, see above); returns what both computed."""
     steps, X, params = program
     build = builder(steps)
     with numpy_elementary_functions():
@@ -136,13 +136,19 @@ def test_random_graphs_replay_like_the_scalar_engine_on_every_example(program):
     root, xs = trace(build, params, X.shape[1])
     replay = compile(root, inputs=xs, params=params)
     got_values, got_pgrads, got_igrads = replay.gradients(X)
-    assert_close(got_values, values)
+    assert_close(got_values, values, value_scale(values) if value_scale else None)
     assert_close(got_pgrads, pgrads, pmags)
     assert_close(got_igrads, igrads, imags)
-    loss, grads = replay.run(X)
+    loss, grads = replay.run(X)  # the batch's summed loss and parameter gradients
     with np.errstate(all="ignore"):  # inf - inf in the expected sums is nan, as it must be
         assert_close(loss, values.sum(), np.abs(values).sum())
         assert_close(grads, pgrads.sum(axis=0), np.abs(pgrads).sum(axis=0) + pmags.sum(axis=0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs())
+def test_random_graphs_replay_like_the_scalar_engine_on_every_example(program):
+    replays_like_the_scalar_engine(program)
 
 
 # -- an MLP and losses written with engine operations only (the nn-level test uses the real nn) -----
@@ -538,20 +544,7 @@ def layered_programs(draw):
 @settings(max_examples=200, deadline=None)
 @given(layered_programs())
 def test_random_layers_of_weighted_sums_replay_like_the_scalar_engine(program):
-    steps, X, params = program
-    build = builder(steps)
-    with numpy_elementary_functions():
-        values, pgrads, igrads, pmags, imags = scalar_run(build, params, X)
-    root, xs = trace(build, params, X.shape[1])
-    replay = compile(root, inputs=xs, params=params)
-    got_values, got_pgrads, got_igrads = replay.gradients(X)
-    assert_close(got_values, values, np.abs(values))
-    assert_close(got_pgrads, pgrads, pmags)
-    assert_close(got_igrads, igrads, imags)
-    loss, grads = replay.run(X)
-    with np.errstate(all="ignore"):
-        assert_close(loss, values.sum(), np.abs(values).sum())
-        assert_close(grads, pgrads.sum(axis=0), np.abs(pgrads).sum(axis=0) + pmags.sum(axis=0))
+    replays_like_the_scalar_engine(program, np.abs)
 
 
 @settings(max_examples=200, deadline=None)

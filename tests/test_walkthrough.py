@@ -26,15 +26,11 @@ HOSTILE = "</script><img src=x onerror=alert(1)>"
 
 
 def neuron() -> Value:
-    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b)."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
+    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b), as the demos build it (demos/common.py)."""
+    spec = importlib.util.spec_from_file_location("demos_common", Path(__file__).parent.parent / "demos" / "common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    return common.micrograd_neuron()
 
 
 def shared() -> Value:
