@@ -1,5 +1,5 @@
-"""A tiny stand-in for nn.MLP that follows the nn contract (BRIEF), so the diagram and stepper tests
-do not depend on the real nn package: layers[l].neurons[j] with .w, .b, .activation; trace(x) with
+"""A tiny stand-in for nn.MLP that follows the nn contract, so the diagram, stepper, batched and
+torch-bridge tests do not depend on the real nn package: layers[l].neurons[j] with .w, .b, .activation; trace(x) with
 .inputs, .z, .a; labels w[l]_jk, b[l]_j, z[l]_j, a[l]_j (a linear neuron's a is its z node), each a
 `Label` naming its role and groups, as a user's own model would label its nodes."""
 
@@ -39,18 +39,25 @@ class Neuron:
 
 
 class MLP:
-    def __init__(self, nin, sizes, activation="tanh", seed=0):
+    def __init__(self, nin, sizes, activation="tanh", seed=0, output_activation="linear"):
         rng = random.Random(seed)
         dims = [nin, *sizes]
         self.nin, self.sizes = nin, list(sizes)
         self.layers = [
-            SimpleNamespace(neurons=[Neuron(dims[l - 1], l, j, activation if l < len(dims) - 1 else "linear", rng)
-                                     for j in range(1, dims[l] + 1)])
+            SimpleNamespace(neurons=[Neuron(dims[l - 1], l, j, activation if l < len(dims) - 1 else output_activation,
+                                            rng) for j in range(1, dims[l] + 1)])
             for l in range(1, len(dims))
         ]
 
+    def parameters(self):
+        return [v for layer in self.layers for n in layer.neurons for v in (*n.w, n.b)]
+
+    def __call__(self, x):
+        return self.trace(x).output
+
     def trace(self, x):
-        inputs = [Value(v, label=label(f"a[0]_{k}", 0, k, "input", index=(0, k))) for k, v in enumerate(x, 1)]
+        inputs = [v if isinstance(v, Value) else Value(v, label=label(f"a[0]_{k}", 0, k, "input", index=(0, k)))
+                  for k, v in enumerate(x, 1)]
         zs, as_, a = [], [], inputs
         for layer in self.layers:
             pairs = [n(a) for n in layer.neurons]
@@ -59,6 +66,13 @@ class MLP:
             as_.append(a)
         out = as_[-1][0] if len(as_[-1]) == 1 else as_[-1]
         return SimpleNamespace(inputs=inputs, z=zs, a=as_, output=out)
+
+
+class StandIn(MLP):
+    """The stand-in as the nn.batched and torch-bridge tests use it: ReLU hidden layers by default."""
+
+    def __init__(self, nin, sizes, activation="relu", output_activation="linear", seed=0):
+        super().__init__(nin, sizes, activation, seed, output_activation)
 
 
 def mse_loss(output, target):

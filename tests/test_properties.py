@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from graphs import programs as steps_over
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from op_arity import operand_counts
 
 from autograd_lite import OPS, Value, gradcheck
 from autograd_lite.value import apply, constant
@@ -37,14 +37,7 @@ Operand = int | float  # an earlier node's index, or a constant
 def programs(draw) -> tuple[list[float], list[tuple[str, tuple[Operand, ...]]]]:
     n = draw(st.integers(1, 4))
     inputs = draw(st.lists(st.floats(-2.0, 2.0), min_size=n, max_size=n))
-    steps = []
-    for i in range(draw(st.integers(1, 8))):
-        op = draw(st.sampled_from(sorted(OPS)))
-        arity = draw(operand_counts(op))
-        node = st.integers(0, n + i - 1)
-        operand = st.one_of(node, node, node, st.floats(-2.0, 2.0))  # mostly nodes, some constants
-        steps.append((op, tuple(draw(st.lists(operand, min_size=arity, max_size=arity)))))
-    return inputs, steps
+    return inputs, draw(steps_over(n))
 
 
 def run(program, leaves: list[Any], call: Callable[..., Any], const: Callable[[float], Any],
@@ -59,7 +52,7 @@ def run(program, leaves: list[Any], call: Callable[..., Any], const: Callable[[f
         return call("+", call("*", u, u), const(0.25))
 
     for op, operands in steps:
-        xs = [nodes[o] if isinstance(o, int) else const(o) for o in operands]
+        xs = [nodes[o] if isinstance(o, int) else const(o) for o in operands]  # numbers as constants
         if op in ("log", "sqrt"):
             xs = [positive(xs[0])]
         elif op == "/":

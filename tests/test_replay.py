@@ -9,13 +9,13 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from graphs import build as graph_of
+from graphs import programs as steps_over
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from op_arity import operand_counts
 
 import autograd_lite.replay
 from autograd_lite import (
-    OPS,
     Replay,
     ReplayError,
     Value,
@@ -26,7 +26,6 @@ from autograd_lite import (
     topological_order,
     weighted_sum,
 )
-from autograd_lite.value import apply
 
 REL = 1e-12
 
@@ -85,13 +84,7 @@ def programs(draw):
     """A random straight-line program: each step applies an operation of the table to earlier
     nodes (inputs, parameters, previous steps) or constants; the last step is the root."""
     n_in, n_par = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    steps = []
-    for s in range(draw(st.integers(1, 10))):
-        name = draw(st.sampled_from(sorted(OPS)))
-        arity = draw(operand_counts(name, min_terms=1))
-        refs = [draw(st.one_of(st.integers(0, n_in + n_par + s - 1), st.sampled_from(CONSTANTS).map(str)))
-                for _ in range(arity)]
-        steps.append((name, refs))
+    steps = draw(steps_over(n_in + n_par, st.sampled_from(CONSTANTS), max_steps=10, min_terms=1))
     floats = st.floats(-3, 3, allow_nan=False)
     batch = draw(st.integers(1, 5))
     X = np.array(draw(st.lists(st.lists(floats, min_size=n_in, max_size=n_in), min_size=batch, max_size=batch)))
@@ -101,10 +94,7 @@ def programs(draw):
 
 def builder(steps):
     def build(xs, params):
-        nodes = [*xs, *params]
-        for name, refs in steps:
-            nodes.append(apply(OPS[name], *[float(r) if isinstance(r, str) else nodes[r] for r in refs]))
-        return nodes[-1]
+        return graph_of(steps, [*xs, *params])[-1]
     return build
 
 
@@ -530,7 +520,7 @@ def layered_programs(draw):
                 prior = draw(st.sampled_from(earlier))
                 inputs = draw(st.permutations(prior[len(prior) // 2:-1]))
         width = len(inputs)
-        leaf_refs = st.one_of(st.integers(n_in, n_in + n_par - 1), st.sampled_from(CONSTANTS).map(str))
+        leaf_refs = st.one_of(st.integers(n_in, n_in + n_par - 1), st.sampled_from(CONSTANTS))
         weight = st.one_of(leaf_refs, leaf_refs, st.integers(0, available - 1))
         weights = draw(st.lists(weight, min_size=width, max_size=width))
         steps.append(("wsum", [*weights, *inputs, draw(weight)]))

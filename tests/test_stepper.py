@@ -8,6 +8,8 @@ import math
 import struct
 
 import pytest
+from graphs import build as graph_of
+from graphs import leaves, programs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from standin_mlp import MLP, mse_loss
@@ -18,9 +20,7 @@ from autograd_lite import (
     BackwardStepper,
     Value,
     detect_anomaly,
-    logsumexp,
     topological_order,
-    weighted_sum,
 )
 from autograd_lite.stepper import zero_grad
 
@@ -145,37 +145,24 @@ def test_anomaly_detection_applies_to_steps_as_to_backward():
 
 # -- random graphs: the stepper and backward() agree bit for bit; back() restores bit for bit -----
 
-UNARY = ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "neg")
-BINARY = ("+", "-", "*", "/", "**")
 
-recipes = st.lists(st.tuples(st.sampled_from(UNARY + BINARY + ("wsum", "lse")),
-                             st.lists(st.integers(0, 10_000), min_size=5, max_size=5),
-                             st.floats(-3, 3)), min_size=1, max_size=25)
+@st.composite
+def graphs_and_leaves(draw):
+    """Leaf values and a random program over them (tests/graphs.py): nodes shared, an operand
+    sometimes used twice, sometimes a number (a constant)."""
+    leaf_values = draw(st.lists(st.floats(-3, 3), min_size=1, max_size=4))
+    return leaf_values, draw(programs(len(leaf_values), st.floats(-3, 3), max_steps=25))
 
 
-def build(leaf_values, recipe):
-    """A graph from a recipe: each entry applies an operation to earlier nodes (so nodes are shared,
-    and an operand may appear twice), sometimes with a number (a constant)."""
-    nodes = [Value(v, label=f"x{i}") for i, v in enumerate(leaf_values)]
-    for op, picks, number in recipe:
-        a, b, c, d, e = (nodes[p % len(nodes)] for p in picks)
-        if op in UNARY:
-            node = -a if op == "neg" else getattr(a, op)()
-        elif op == "wsum":
-            node = weighted_sum([a, b], [c, number], e)
-        elif op == "lse":
-            node = logsumexp([a, b, number])
-        else:
-            other = number if picks[4] % 3 == 0 else b
-            node = {"+": a + other, "-": a - other, "*": a * other, "/": a / other, "**": abs(a) ** other}[op]
-        nodes.append(node)
-    return nodes
+def build(leaf_values, steps):
+    return graph_of(steps, leaves(leaf_values))
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.floats(-3, 3), min_size=1, max_size=4), recipes, st.floats(-2, 2), st.floats(-1, 1))
-def test_run_matches_backward_bit_for_bit(leaf_values, recipe, seed, held):
-    graphs = [build(leaf_values, recipe) for _ in range(2)]
+@given(graphs_and_leaves(), st.floats(-2, 2), st.floats(-1, 1))
+def test_run_matches_backward_bit_for_bit(program, seed, held):
+    leaf_values, steps = program
+    graphs = [build(leaf_values, steps) for _ in range(2)]
     for nodes in graphs:
         for leaf in nodes[:len(leaf_values)]:
             leaf.grad = held  # leaves accumulate across passes, in both
@@ -187,9 +174,10 @@ def test_run_matches_backward_bit_for_bit(leaf_values, recipe, seed, held):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.floats(-3, 3), min_size=1, max_size=4), recipes, st.floats(-1, 1))
-def test_back_restores_every_grad_bit_for_bit(leaf_values, recipe, held):
-    nodes = build(leaf_values, recipe)
+@given(graphs_and_leaves(), st.floats(-1, 1))
+def test_back_restores_every_grad_bit_for_bit(program, held):
+    leaf_values, steps = program
+    nodes = build(leaf_values, steps)
     for leaf in nodes[:len(leaf_values)]:
         leaf.grad = held
     s = nodes[-1].backward_steps()

@@ -1,5 +1,6 @@
 """topological_order: every node once, each after all of its parents, the root last."""
 
+from graphs import build, leaves, programs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,13 +19,10 @@ def reachable(root):
 
 @st.composite
 def graphs(draw):
-    """A random DAG: leaves, then nodes each combining two earlier ones (repeats allowed)."""
-    nodes = [Value(float(i), label=f"x{i}") for i in range(draw(st.integers(1, 4)))]
-    for _ in range(draw(st.integers(0, 30))):
-        i = draw(st.integers(0, len(nodes) - 1))
-        j = draw(st.integers(0, len(nodes) - 1))
-        nodes.append(draw(st.sampled_from([nodes[i] + nodes[j], nodes[i] * nodes[j], nodes[i].tanh()])))
-    return nodes[-1]
+    """A random DAG (tests/graphs.py): leaves, then nodes each combining earlier ones (repeats allowed)."""
+    values = [float(i) for i in range(draw(st.integers(1, 4)))]
+    steps = draw(programs(len(values), max_steps=30, operations=("+", "*", "tanh")))
+    return build(steps, leaves(values))[-1]
 
 
 @settings(max_examples=100, deadline=None)

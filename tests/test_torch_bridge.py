@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 import pytest
-from tiny_mlp import StandIn
+from standin_mlp import StandIn
 
 import nn
 from autograd_lite import Value
