@@ -60,14 +60,17 @@ class TupleValue:
 
     def backward(self):
         order, visited, stack = [], set(), [self]
+        pop, emit, mark = stack.pop, order.append, visited.add
         while stack:
-            node = stack.pop()
+            node = pop()
             if node is None:
-                order.append(stack.pop())
-            elif node not in visited:
-                visited.add(node)
-                stack += (node, None)
-                stack += [p for p in node.parents if p.parents and p not in visited]
+                emit(pop())
+                continue
+            if node in visited:
+                continue
+            mark(node)
+            stack += (node, None)
+            stack += [p for p in node.parents if p.parents and p not in visited]
         for node in order:
             node.grad = 0.0
         self.grad = 1.0

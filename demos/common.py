@@ -57,3 +57,13 @@ def train_digits(model: Any, X_train: list, y_train: list, X_test: list, y_test:
           f"trained in {seconds:.1f} s ({seconds / max(history.steps, 1) * 1000:.0f} ms per step of {args.batch_size})")
     return {"test_accuracy": test_accuracy, "seconds": seconds, "history": history}
 
+
+def digits_arguments(parser: Any, epochs: int) -> None:
+    """The options both digits demos take: epochs, training-set size, held-out share and batch size."""
+    parser.add_argument("--epochs", type=int, default=epochs,
+                        help="passes over the training set (default: %(default)s)")
+    parser.add_argument("--train-size", type=int, default=None,
+                        help="train on only the first N training images (default: all 1437)")
+    parser.add_argument("--test-fraction", type=float, default=0.2, help="held-out share (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: %(default)s)")
+

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common import output_dir, pyplot, train_digits
+from common import digits_arguments, output_dir, pyplot, train_digits
 from digits import load
 
 import nn
@@ -96,12 +96,8 @@ def picture(model: CNN, x: list, y: int, path: Path) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=6, help="passes over the training set (default: %(default)s)")
+    digits_arguments(parser, epochs=6)
     parser.add_argument("--channels", type=int, default=8, help="3x3 kernels / output channels (default: %(default)s)")
-    parser.add_argument("--train-size", type=int, default=None,
-                        help="train on only the first N training images (default: all 1437)")
-    parser.add_argument("--test-fraction", type=float, default=0.2, help="held-out share (default: %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: %(default)s)")
     parser.add_argument("--engine", choices=ENGINES, default="batched",
                         help="nn.fit's engine (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, the weights and the shuffling")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common import train_digits
+from common import digits_arguments, train_digits
 
 import nn
 from nn.training import ENGINES
@@ -34,12 +34,8 @@ def load(test_fraction: float, seed: int) -> tuple[list, list, list, list]:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4, help="passes over the training set (default: %(default)s)")
+    digits_arguments(parser, epochs=4)
     parser.add_argument("--hidden", type=int, default=32, help="neurons in the hidden layer (default: %(default)s)")
-    parser.add_argument("--train-size", type=int, default=None,
-                        help="train on only the first N training images (default: all 1437)")
-    parser.add_argument("--test-fraction", type=float, default=0.2, help="held-out share (default: %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: %(default)s)")
     parser.add_argument("--engine", choices=ENGINES,
                         default="batched", help="nn.fit's engine: batched replays one traced graph over each "
                         "batch with numpy; scalar builds a graph per example (default: %(default)s)")

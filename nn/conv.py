@@ -348,8 +348,25 @@ class Conv2d(_ConvNd):
     layout = "input [channel][row][column]"
 
 
+class _Stateless(Module):
+    """A module with no parameters and nothing to configure: saved by its name alone."""
+
+    def named_members(self) -> tuple:
+        return ()
+
+    def config(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_config(cls) -> _Stateless:
+        return cls()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
 @register
-class Flatten(Module):
+class Flatten(_Stateless):
     """Nested lists (channels of positions, ...) as one flat list in row-major order, as
     ``torch.flatten`` of an unbatched (C, H, W) tensor: the input of a fully connected `nn.Layer`."""
 
@@ -366,27 +383,14 @@ class Flatten(Module):
                 stack.extend(reversed(item))
         return flat
 
-    def named_members(self) -> tuple:
-        return ()
-
-    def config(self) -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def from_config(cls) -> Flatten:
-        return cls()
-
     def to_torch(self, dtype: Any = None) -> Any:
         """``torch.nn.Flatten(0, -1)``: all dimensions of an unbatched tensor, as this module flattens a sample."""
         import torch
 
         return torch.nn.Flatten(0, -1)
 
-    def __repr__(self) -> str:
-        return "Flatten()"
 
-
-class _Elementwise(Module):
+class _Elementwise(_Stateless):
     """An activation applied to every Value of nested lists, keeping the nesting. An output of a node
     labelled by a model (a conv's ``z[c,i,j]``) is labelled ``relu(z[c,i,j])``, in the same groups."""
 
@@ -402,23 +406,10 @@ class _Elementwise(Module):
             raise TypeError(f"{type(self).__name__} takes Values or nested lists of them, got {type(x).__name__}")
         return [self.forward(item) for item in x]
 
-    def named_members(self) -> tuple:
-        return ()
-
-    def config(self) -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def from_config(cls) -> _Elementwise:
-        return cls()
-
     def to_torch(self, dtype: Any = None) -> Any:
         import torch
 
         return getattr(torch.nn, type(self).__name__)()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
 
 
 @register
