@@ -74,21 +74,21 @@ def _name(node: Value) -> str:
 # replay comes through these, with the numpy namespace `arraymath` (`Operation.forward(xp, *x)` and
 # `Operation.backward(xp, grad, out, *x)`)
 
-def _value(fn: type[ops.Operation], x: Sequence[Any]) -> Any:
+def _value(operation: type[ops.Operation], x: Sequence[Any]) -> Any:
     """The operation's output for operand arrays x (one (k, batch) array per operand)."""
     from . import arraymath
 
-    return fn.forward(arraymath, *x)
+    return operation.forward(arraymath, *x)
 
 
-def _shares(fn: type[ops.Operation], grad: Any, out: Any, x: Sequence[Any], live: list[int], into: Any) -> None:
+def _shares(operation: type[ops.Operation], grad: Any, out: Any, x: Sequence[Any], live: list[int], into: Any) -> None:
     """The chain rule's products for the live operands i: ``into[c] = grad * d out/d x_i`` (c counts the
     live operands), the scalar engine's `chain_rule_step` in every lane at once."""
     import numpy as np
 
     from . import arraymath
 
-    shares = fn.backward(arraymath, grad, out, *x)
+    shares = operation.backward(arraymath, grad, out, *x)
     for into_c, i in zip(into, live):
         np.copyto(into_c, shares[i])  # a share may be a number (grad * 1 is written grad, -grad, ...)
 
@@ -160,14 +160,15 @@ class _Elementwise:
     group -- one number read by every neuron of a layer -- is summed over the group first.
     """
 
-    __slots__ = ("fn", "start", "stop", "rows", "live", "shared", "shared_rounds", "each", "each_rounds",
+    __slots__ = ("operation", "start", "stop", "rows", "live", "shared", "shared_rounds", "each", "each_rounds",
                  "input_lists")
 
-    def __init__(self, fn: type[ops.Operation], start: int, operand_rows: Any, needs_grad: Any,
+    def __init__(self, operation: type[ops.Operation], start: int, operand_rows: Any, needs_grad: Any,
                  input_lists: int = 0) -> None:
         import numpy as np
 
-        self.fn, self.input_lists = fn, input_lists  # weighted sums: how many input lists they read, if many
+        # input_lists: for weighted sums, how many input lists they read, if many
+        self.operation, self.input_lists = operation, input_lists
         arity, k = operand_rows.shape
         self.start, self.stop = start, start + k
         self.rows = [_positions(r.tolist()) for r in operand_rows]  # operand i of the group's node j: row [i][j]
@@ -183,7 +184,7 @@ class _Elementwise:
     def describe(self) -> str:
         why = (f" ({self.input_lists} different input lists: cheaper than {self.input_lists} matrix products)"
                if self.input_lists else "")
-        return f"elementwise     {self.fn.name} x {self.stop - self.start}{why}"
+        return f"elementwise     {self.operation.name} x {self.stop - self.start}{why}"
 
     def scratch(self, V: Any, leaf: Any, params: Any) -> tuple:
         """(operand arrays, their gathers, the contributions' buffer) for one batch size."""
@@ -195,13 +196,13 @@ class _Elementwise:
     def forward(self, V: Any, leaf: Any, scratch: tuple) -> None:
         x, gathers, _ = scratch
         _fill(gathers)
-        V[self.start:self.stop] = _value(self.fn, x)
+        V[self.start:self.stop] = _value(self.operation, x)
 
     def backward(self, V: Any, G: Any, params: Any, scratch: tuple) -> None:
         if not self.live:
             return
         x, _, c = scratch
-        _shares(self.fn, G[self.start:self.stop], V[self.start:self.stop], x, self.live, c)
+        _shares(self.operation, G[self.start:self.stop], V[self.start:self.stop], x, self.live, c)
         if self.shared_rounds:
             _add(G, self.shared_rounds, c[self.shared].sum(axis=1))
         if self.each_rounds:
@@ -374,11 +375,11 @@ class Replay:
     """
 
     def __init__(self, order: list[Value], inputs: tuple[Value, ...], params: tuple[Value, ...],
-                 live: tuple[Value, ...], constants: list[Value], outputs: tuple[Value, ...] = ()) -> None:
+                 fixed: tuple[Value, ...], constants: list[Value], outputs: tuple[Value, ...] = ()) -> None:
         import numpy as np
 
         self.inputs, self.params = inputs, params
-        self._read = params + live  # `live`: leaves neither input, parameter nor constant (no gradient)
+        self._read = params + fixed  # `fixed`: leaves neither input, parameter nor constant (no gradient)
         n_in, n_params = len(inputs), len(params)
         self._n_inputs = n_in
         self._constants = np.array([c.data for c in constants], dtype=float)
@@ -668,12 +669,12 @@ def compile(root: Value, inputs: Sequence[Value], params: Sequence[Value] | None
     if set(params) & set(inputs):
         raise ValueError("compile() params and inputs must be different Values")
     kind = dict.fromkeys(inputs, "input") | dict.fromkeys(params, "parameter")
-    live = tuple(v for v in in_graph if v not in kind and not v.is_constant)
+    fixed = tuple(v for v in in_graph if v not in kind and not v.is_constant)
     constants = [v for v in in_graph if v not in kind and v.is_constant]
-    kind |= dict.fromkeys(live, "a leaf") | dict.fromkeys(constants, "constant")
+    kind |= dict.fromkeys(fixed, "a leaf") | dict.fromkeys(constants, "constant")
     for trace, (other_root, other_inputs) in enumerate(check, start=1):
         if not isinstance(other_root, Value) or len(other_inputs) != len(inputs):
             raise TypeError(f"check trace {trace} must be a (root Value, inputs) pair with {len(inputs)} inputs")
         _compare(order, index, inputs, kind, other_root, other_inputs, trace)
-    return Replay(order, inputs, params, live, constants, outputs)
+    return Replay(order, inputs, params, fixed, constants, outputs)
 

@@ -117,7 +117,7 @@ class _Recorder:
         interior = [n for n in self.nodes if not n.is_leaf]
         forward_at = {n: k for k, n in enumerate(interior, start=1)}  # leaves: 0, known from the start
         forward = [self._forward(i + 1, len(interior), n) for i, n in enumerate(interior)]
-        initial = [self.num(n.grad) for n in self.nodes]  # after prepare(): interior 0, root seeded
+        initial = [self.num(n.grad) for n in self.nodes]  # after start_backward_pass: interior 0, root seeded
         backward = []
         while not s.done:
             step = s.step()
