@@ -8,7 +8,7 @@ Each operation is a small class with two static methods, as in minitorch:
 
 The chain rule itself, the same for every operation, is written once, in `autograd_lite.backward`:
 ``x_i.grad += share_i``. A *local derivative* ``d out / d x_i`` is the share for ``grad = 1``
-(`local_derivatives`); the stepper prints those.
+(`autograd_lite.backward.local_gradients`); the stepper prints those.
 
 ``backward`` takes ``grad`` rather than returning bare local derivatives so that each operation can
 apply it as PyTorch float64 does, to the bit: ``grad / b`` stays finite where ``(1 / b) * grad``
@@ -63,11 +63,6 @@ class Operation:
     def describe(cls, names: Sequence[str], out: str) -> tuple[str, tuple[str, ...]]:
         """The output's formula and each local derivative, with operand names filled in."""
         return (cls.expr.format(*names, out=out), tuple(t.format(*names, out=out) for t in cls.local))
-
-
-def local_derivatives(operation: type[Operation], xp: Any, out: Any, *x: Any) -> tuple:
-    """d out / d x_i for each operand: the operation's gradient shares for an upstream gradient of 1."""
-    return operation.backward(xp, 1.0, out, *x)
 
 
 class Add(Operation):

@@ -40,7 +40,7 @@ from .anomaly import check_backward
 from .backward import chain_rule_step, local_gradients, start_backward_pass, topological_order
 from .escape import html_lines, html_text
 from .modes import modes
-from .naming import grad_name, node_names, number_formatter
+from .naming import NUMBER_FORMAT, grad_name, node_names, number_formatter
 from .value import Value, real
 
 #: Rows of the node table `repr(stepper)` shows before eliding the rest.
@@ -110,7 +110,8 @@ class BackwardStepper:
     steps.
     """
 
-    def __init__(self, root: Value, grad: float = 1.0, *, fresh: bool = False, number_format: str = ".4g") -> None:
+    def __init__(self, root: Value, grad: float = 1.0, *, fresh: bool = False,
+                 number_format: str = NUMBER_FORMAT) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"BackwardStepper() takes a Value, got {type(root).__name__}")
         self._num = number_formatter(number_format)

@@ -33,7 +33,7 @@ from typing import Any
 
 from .backward import topological_order
 from .escape import html_lines, script_json
-from .naming import Label, grad_name, number_formatter, role
+from .naming import NUMBER_FORMAT, Label, grad_name, number_formatter, role
 from .render import RenderError
 from .stepper import BackwardStepper
 from .value import Value
@@ -50,7 +50,7 @@ def _exact(x: float) -> str:
 
 
 def walkthrough(root: Value, *, max_steps: int | None = 200, granularity: str | None = None,
-                number_format: str = ".4g", grad: float = 1.0, fresh: bool = True,
+                number_format: str = NUMBER_FORMAT, grad: float = 1.0, fresh: bool = True,
                 max_graph_nodes: int | None = 150, title: str | None = None) -> Walkthrough:
     """Record the forward and backward pass of the graph `root` depends on, for an interactive page.
 
