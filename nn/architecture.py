@@ -79,6 +79,30 @@ def document(model: Module) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, "architecture": config(model), "state": model.state_dict()}
 
 
+#: The configuration keys that size a module's parameters: none can exceed the parameters it makes.
+SIZES = ("nin", "nout", "sizes", "nhidden", "in_channels", "out_channels", "kernel_size")
+
+
+def _check_sizes(architecture: Any, stored: int) -> None:
+    """Refuse, before anything is built, a declared size larger than the number of parameter values
+    the file holds: a layer of width n has at least n weights, so such a file contradicts itself
+    (and building what it declares could take any amount of memory). `load_state_dict` then checks
+    every parameter exactly, once the model is built."""
+    stack = [architecture]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                sizes = value if isinstance(value, list) and key in SIZES else [value] if key in SIZES else []
+                for size in sizes:
+                    if isinstance(size, int) and size > stored:
+                        raise ValueError(f"the architecture declares {key} = {size:.3g}, more than the "
+                                         f"{stored} parameter values the file holds")
+                stack.extend(v for k, v in item.items() if k not in SIZES)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def from_document(doc: dict[str, Any], into: Module | None = None) -> Module:
     """The model a document describes, or -- with ``into`` -- its weights loaded into that model,
     which must have the same architecture (else a ValueError, ``into`` unchanged)."""
@@ -87,6 +111,7 @@ def from_document(doc: dict[str, Any], into: Module | None = None) -> Module:
     if not isinstance(doc.get("state"), dict):
         raise ValueError("no 'state' object of parameter values")
     architecture = doc.get("architecture")
+    _check_sizes(architecture, len(doc["state"]))
     if into is not None:
         if config(into) != architecture:
             raise ValueError(f"it holds the architecture {architecture}, the model is {config(into)}")

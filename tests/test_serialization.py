@@ -283,3 +283,28 @@ def test_a_directory_or_a_symlink_loop_is_refused_naming_the_users_path(tmp_path
     with pytest.raises(OSError) as info:
         nn.MLP(2, [1], seed=0).save(loop)
     assert info.value.filename == str(loop) and os.listdir(tmp_path) == ["loop.json"]
+
+
+@pytest.mark.parametrize("make, key", [
+    (lambda: nn.Sequential(nn.Layer(2, 3, seed=0), nn.Layer(3, 1, seed=0, l=2)), "nin"),
+    (lambda: nn.Sequential(nn.Conv1d(1, 2, 3, seed=0), nn.Flatten()), "out_channels"),
+    (lambda: nn.RNN(2, 3, seed=0), "nhidden"),
+])
+def test_a_network_file_declaring_absurd_sizes_is_refused_before_building(tmp_path, make, key):
+    # As for an MLP file: a declared size larger than the file's weights is refused up front, instead
+    # of building a 10^9-wide module (minutes, then MemoryError).
+    path = tmp_path / "net.json"
+    nn.serialization.save(make(), path)
+    doc = json.loads(path.read_text())
+    stack = [doc["architecture"]]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if key in item:
+                item[key] = 10**9
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=rf"cannot load .*declares {key} = 1e\+09, more than the \d+ parameter"):
+        nn.load(path)
