@@ -287,8 +287,9 @@ def apply(operation: type[Operation], *operands: Any) -> Value:
     """Any operation of the table applied to Values or numbers (n-ary operations included)."""
     if operation.arity is not None and len(operands) != operation.arity:
         raise TypeError(f"operation '{operation.name}' takes {operation.arity} operands, got {len(operands)}")
-    parents = tuple(constant(x) for x in operands)
-    data = operation.forward(floatmath, *(p._data for p in parents))
+    # A neuron's weighted sum has 2n + 1 operands, nearly all Values: no call for those.
+    parents = tuple([x if type(x) is Value else constant(x) for x in operands])
+    data = operation.forward(floatmath, *[p._data for p in parents])
     if operation.arity is None:
         return node(operation, data, parents)
     return node(operation, data, *parents)
