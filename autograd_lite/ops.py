@@ -1,6 +1,8 @@
 """The table of operations: the one place where autograd_lite's mathematics lives.
 
-Each operation is a small class with two static methods, as in minitorch:
+Each operation is a row of the table: a small class, as in minitorch, whose header gives its name
+and formulas (below) and whose body holds two functions, called through the class
+(``Exp.forward(xp, x)``; no instance is ever made, so they take no ``self``):
 
 - ``forward(xp, *x)`` computes the output from the operand values ``x``;
 - ``backward(xp, grad, out, *x)`` returns each operand's share of the gradient,
@@ -23,10 +25,13 @@ Beside the code, each operation states its mathematics once, as text for people:
 output in terms of its operands (``{0}``, ``{1}``, ...) and ``local`` each local derivative (``{out}``
 is the output). The class docstring is made from them; the stepper and the diagrams print them;
 tests/test_op_text.py evaluates every ``local`` text at random points against ``backward``.
+Nothing is said twice: the diagram's ``symbol`` is the name unless given, and ``arity`` is read off
+``forward``'s parameters.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,8 +40,8 @@ class Operation:
     """An operation: a forward value and each operand's gradient share, plus their formulas as text."""
 
     name: str = ""  # Value.op of the nodes it makes
-    symbol: str = ""  # the short sign a diagram draws on the operation's node
-    arity: int | None = None  # how many operands; None: any number (wsum, logsumexp)
+    symbol: str = ""  # the short sign a diagram draws on the operation's node (the name unless given)
+    arity: int | None = None  # how many operands forward takes; None: any number (wsum, logsumexp)
     expr: str = ""  # the output in terms of the operands {0}, {1}, ...
     local: tuple[str, ...] = ()  # d out / d operand_i, as text; {out} is the output
     note: str = ""  # why the code computes it the way it does, where that is not obvious
@@ -45,17 +50,24 @@ class Operation:
     apply: Callable[..., Any]
     chain_rule: Callable[[Any], tuple]
 
-    def __init_subclass__(cls) -> None:
+    def __init_subclass__(cls, name: str | None = None, symbol: str | None = None, expr: str | None = None,
+                          local: tuple[str, ...] | None = None) -> None:
+        """Take the row of the class header, ``class Exp(Operation, name="exp", expr=..., local=...)``;
+        what it does not give, the class body or the parent class does."""
+        row = {"name": name, "symbol": symbol or name, "expr": expr, "local": local}
+        for attribute, value in row.items():
+            if value is not None:
+                setattr(cls, attribute, value)
+        operands = list(inspect.signature(cls.forward).parameters.values())[1:]  # after xp
+        cls.arity = None if any(p.kind is p.VAR_POSITIONAL for p in operands) else len(operands)
         if cls.local:  # the docstring says the text once more, never a second time by hand
             names = "abcdefgh"[:len(cls.local)]
             derivatives = ", ".join(f"d/d{n} = {t.format(*names, out='out')}" for n, t in zip(names, cls.local))
             cls.__doc__ = f"out = {cls.expr.format(*names)};  {derivatives}." + (f"\n\n{cls.note}" if cls.note else "")
 
-    @staticmethod
     def forward(xp: Any, *x: Any) -> Any:
         raise NotImplementedError
 
-    @staticmethod
     def backward(xp: Any, grad: Any, out: Any, *x: Any) -> tuple:
         raise NotImplementedError
 
@@ -65,182 +77,90 @@ class Operation:
         return (cls.expr.format(*names, out=out), tuple(t.format(*names, out=out) for t in cls.local))
 
 
-class Add(Operation):
-    name, symbol, arity, expr, local = "+", "+", 2, "{0} + {1}", ("1", "1")
-
-    @staticmethod
-    def forward(xp, a, b):
-        return a + b
-
-    @staticmethod
-    def backward(xp, grad, out, a, b):
-        return (grad, grad)
+class Add(Operation, name="+", expr="{0} + {1}", local=("1", "1")):
+    def forward(xp, a, b): return a + b
+    def backward(xp, grad, out, a, b): return (grad, grad)
 
 
-class Sub(Operation):
-    name, symbol, arity, expr, local = "-", "-", 2, "{0} - {1}", ("1", "-1")
-
-    @staticmethod
-    def forward(xp, a, b):
-        return a - b
-
-    @staticmethod
-    def backward(xp, grad, out, a, b):
-        return (grad, -grad)
+class Sub(Operation, name="-", expr="{0} - {1}", local=("1", "-1")):
+    def forward(xp, a, b): return a - b
+    def backward(xp, grad, out, a, b): return (grad, -grad)
 
 
-class Mul(Operation):
-    name, symbol, arity, expr, local = "*", "*", 2, "{0} * {1}", ("{1}", "{0}")
-
-    @staticmethod
-    def forward(xp, a, b):
-        return a * b
-
-    @staticmethod
-    def backward(xp, grad, out, a, b):
-        return (grad * b, grad * a)
+class Mul(Operation, name="*", expr="{0} * {1}", local=("{1}", "{0}")):
+    def forward(xp, a, b): return a * b
+    def backward(xp, grad, out, a, b): return (grad * b, grad * a)
 
 
-class Div(Operation):
-    name, symbol, arity, expr, local = "/", "/", 2, "{0} / {1}", ("1/{1}", "-{out}/{1}")
+class Div(Operation, name="/", expr="{0} / {1}", local=("1/{1}", "-{out}/{1}")):
     note = ("d/db = -a/b^2, computed as -out/b, as PyTorch does: b^2 itself would overflow or underflow "
             "for |b| beyond about 1e154 or below 1e-154 where a/b^2 does not.")
-
-    @staticmethod
-    def forward(xp, a, b):
-        return xp.div(a, b)
-
-    @staticmethod
-    def backward(xp, grad, out, a, b):
-        return (xp.div(grad, b), -grad * xp.div(out, b))
+    def forward(xp, a, b): return xp.div(a, b)
+    def backward(xp, grad, out, a, b): return (xp.div(grad, b), -grad * xp.div(out, b))
 
 
-class Neg(Operation):
-    name, symbol, arity, expr, local = "neg", "-", 1, "-{0}", ("-1",)
-
-    @staticmethod
-    def forward(xp, a):
-        return -a
-
-    @staticmethod
-    def backward(xp, grad, out, a):
-        return (-grad,)
+class Neg(Operation, name="neg", symbol="-", expr="-{0}", local=("-1",)):
+    def forward(xp, a): return -a
+    def backward(xp, grad, out, a): return (-grad,)
 
 
-class Pow(Operation):
-    name, symbol, arity, expr, local = "**", "**", 2, "{0}^{1}", ("{1} * {0}^({1} - 1)", "{out} * ln({0})")
+class Pow(Operation, name="**", expr="{0}^{1}", local=("{1} * {0}^({1} - 1)", "{out} * ln({0})")):
     note = ("As in PyTorch, d/da is 0 where b = 0 whatever the upstream gradient, and d/db is 0 where "
             "a = 0 and b >= 0 (the limits).")
+    def forward(xp, a, b): return xp.pow(a, b)
 
-    @staticmethod
-    def forward(xp, a, b):
-        return xp.pow(a, b)
-
-    @staticmethod
     def backward(xp, grad, out, a, b):
         d_base = xp.where(b == 0.0, 0.0, grad * (b * xp.pow(a, b - 1.0)))
         d_exponent = grad * xp.where((a == 0.0) & (b >= 0.0), 0.0, out * xp.log(a))
         return (d_base, d_exponent)
 
 
-class Abs(Operation):
-    name, symbol, arity, expr, local = "abs", "abs", 1, "|{0}|", ("sign({0})",)
+class Abs(Operation, name="abs", expr="|{0}|", local=("sign({0})",)):
     note = "sign(0) = 0 and, as in PyTorch, sign(nan) = 0."
-
-    @staticmethod
-    def forward(xp, a):
-        return xp.fabs(a)
-
-    @staticmethod
-    def backward(xp, grad, out, a):
-        return (grad * xp.sign(a),)
+    def forward(xp, a): return xp.fabs(a)
+    def backward(xp, grad, out, a): return (grad * xp.sign(a),)
 
 
-class Exp(Operation):
-    name, symbol, arity, expr, local = "exp", "exp", 1, "exp({0})", ("{out}",)
-
-    @staticmethod
-    def forward(xp, a):
-        return xp.exp(a)
-
-    @staticmethod
-    def backward(xp, grad, out, a):
-        return (grad * out,)
+class Exp(Operation, name="exp", expr="exp({0})", local=("{out}",)):
+    def forward(xp, a): return xp.exp(a)
+    def backward(xp, grad, out, a): return (grad * out,)
 
 
-class Log(Operation):
-    name, symbol, arity, expr, local = "log", "log", 1, "ln({0})", ("1/{0}",)
-
-    @staticmethod
-    def forward(xp, a):
-        return xp.log(a)
-
-    @staticmethod
-    def backward(xp, grad, out, a):
-        return (xp.div(grad, a),)
+class Log(Operation, name="log", expr="ln({0})", local=("1/{0}",)):
+    def forward(xp, a): return xp.log(a)
+    def backward(xp, grad, out, a): return (xp.div(grad, a),)
 
 
-class Tanh(Operation):
-    name, symbol, arity, expr, local = "tanh", "tanh", 1, "tanh({0})", ("1 - {out}^2",)
+class Tanh(Operation, name="tanh", expr="tanh({0})", local=("1 - {out}^2",)):
     note = "1 - out^2 is rounded once (a fused multiply-add), as PyTorch's CPU kernel computes it."
-
-    @staticmethod
-    def forward(xp, a):
-        return xp.tanh(a)
-
-    @staticmethod
-    def backward(xp, grad, out, a):
-        return (grad * xp.one_minus_square(out),)
+    def forward(xp, a): return xp.tanh(a)
+    def backward(xp, grad, out, a): return (grad * xp.one_minus_square(out),)
 
 
-class Sigmoid(Operation):
-    name, symbol, arity, expr, local = "sigmoid", "σ", 1, "σ({0})", ("{out} * (1 - {out})",)
-
-    @staticmethod
-    def forward(xp, a):
-        return xp.sigmoid(a)
-
-    @staticmethod
-    def backward(xp, grad, out, a):
-        return (grad * (1.0 - out) * out,)
+class Sigmoid(Operation, name="sigmoid", symbol="σ", expr="σ({0})", local=("{out} * (1 - {out})",)):
+    def forward(xp, a): return xp.sigmoid(a)
+    def backward(xp, grad, out, a): return (grad * (1.0 - out) * out,)
 
 
-class Relu(Operation):
-    name, symbol, arity, expr, local = "relu", "relu", 1, "relu({0})", ("[{0} > 0]",)
+class Relu(Operation, name="relu", expr="relu({0})", local=("[{0} > 0]",)):
     note = ("The gradient is selected, not multiplied, as PyTorch's threshold_backward: 0 where out <= 0 "
             "(so relu'(0) = 0) even for a nan or infinite upstream gradient.")
-
-    @staticmethod
-    def forward(xp, a):
-        return xp.relu(a)
-
-    @staticmethod
-    def backward(xp, grad, out, a):
-        return (xp.where(out <= 0.0, 0.0, grad),)
+    def forward(xp, a): return xp.relu(a)
+    def backward(xp, grad, out, a): return (xp.where(out <= 0.0, 0.0, grad),)
 
 
-class Sqrt(Operation):
-    name, symbol, arity, expr, local = "sqrt", "√", 1, "sqrt({0})", ("1/(2*{out})",)
-
-    @staticmethod
-    def forward(xp, a):
-        return xp.sqrt(a)
-
-    @staticmethod
-    def backward(xp, grad, out, a):
-        return (xp.div(grad, 2.0 * out),)
+class Sqrt(Operation, name="sqrt", symbol="√", expr="sqrt({0})", local=("1/(2*{out})",)):
+    def forward(xp, a): return xp.sqrt(a)
+    def backward(xp, grad, out, a): return (xp.div(grad, 2.0 * out),)
 
 
-class WeightedSum(Operation):
+class WeightedSum(Operation, name="wsum", symbol="Σ"):
     """z = sum_k w_k a_k + b, a neuron's pre-activation as one node.
 
     Operands in order: w_1..w_n, a_1..a_n, b. Local derivatives: dz/dw_k = a_k, dz/da_k = w_k,
     dz/db = 1 -- the documents' dL/dw^l_jk = a^(l-1)_k delta^l_j, read off one node.
     """
 
-    name, symbol = "wsum", "Σ"
-
-    @staticmethod
     def forward(xp, *x):
         n = len(x) // 2
         z = x[-1]
@@ -248,7 +168,6 @@ class WeightedSum(Operation):
             z = z + x[k] * x[n + k]
         return z
 
-    @staticmethod
     def backward(xp, grad, out, *x):
         n = len(x) // 2
         return tuple(grad * a for a in x[n:2 * n]) + tuple(grad * w for w in x[:n]) + (grad,)
@@ -260,16 +179,13 @@ class WeightedSum(Operation):
         return (" + ".join([*terms, names[-1]]), tuple(names[n:2 * n]) + tuple(names[:n]) + ("1",))
 
 
-class LogSumExp(Operation):
+class LogSumExp(Operation, name="logsumexp", symbol="LSE"):
     """log(sum_i e^(x_i)), computed stably;  d/dx_i = e^(x_i - out) (the softmax of x).
 
     The shift by max_i x_i that keeps e^x from overflowing is inside the operation, so the graph's
     structure never depends on which operand is largest (the batched replay relies on that).
     """
 
-    name, symbol = "logsumexp", "LSE"
-
-    @staticmethod
     def forward(xp, *x):
         top = xp.amax(x)
         shift = xp.where(xp.isinf(top), 0.0, top)  # all -inf, or an inf operand: no shift, as torch
@@ -278,7 +194,6 @@ class LogSumExp(Operation):
             total = total + xp.exp(xi - shift)
         return shift + xp.log(total)
 
-    @staticmethod
     def backward(xp, grad, out, *x):
         return tuple(grad * xp.exp(xi - out) for xi in x)
 

@@ -105,8 +105,8 @@ class StoredValue:
             self.data * other.data, 0.0, self, other, other.data, self.data, None)
         return out
 
-    def relu(self):
-        out = _new(StoredValue)
+    def relu(self):  # FoldedValue's too, hence type(self): about 10 ns a relu node, 1 node in 5 of `mixed`
+        out = _new(type(self))
         out.data, out.grad, out.a, out.b, out.da, out.db, out.stamp = (
             floatmath.relu(self.data), 0.0, self, None, 1.0 if self.data > 0 else 0.0, 0.0, None)
         return out
@@ -134,7 +134,8 @@ class StoredValue:
 
 
 class FoldedValue(StoredValue):
-    """`StoredValue` with a number kept in the node instead of a constant leaf (its slot b is None)."""
+    """`StoredValue` with a number kept in the node instead of a constant leaf (its slot b is None): only
+    + and *, where a number can come in, differ."""
 
     __slots__ = ()
 
@@ -156,12 +157,6 @@ class FoldedValue(StoredValue):
         else:
             out.data, out.grad, out.a, out.b, out.da, out.db, out.stamp = (
                 self.data * other, 0.0, self, None, other, 0.0, None)
-        return out
-
-    def relu(self):
-        out = _new(FoldedValue)
-        out.data, out.grad, out.a, out.b, out.da, out.db, out.stamp = (
-            floatmath.relu(self.data), 0.0, self, None, 1.0 if self.data > 0 else 0.0, 0.0, None)
         return out
 
 

@@ -1,12 +1,27 @@
-"""What the demos share: matplotlib without a display, the output folder, and micrograd's neuron."""
+"""What the demos share: their command line, matplotlib without a display, the output folder, micrograd's neuron."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
 
 from autograd_lite import Value
+
+
+def demo_parser(doc: str, writes: str | None = None, **numbers: tuple[float, str]) -> argparse.ArgumentParser:
+    """A demo's command line, described by the first line of its docstring `doc`: ``--out``, the folder
+    for what it `writes` (default demo-output), and an option per keyword, ``depth=(8, "hidden layers")``
+    giving ``--depth`` of the default's type, its help naming the default. A demo adds the rest."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if writes:
+        parser.add_argument("--out", type=Path, default=Path("demo-output"),
+                            help=f"folder for {writes} (default: %(default)s)")
+    for name, (default, text) in numbers.items():
+        parser.add_argument("--" + name.replace("_", "-"), type=type(default), default=default,
+                            help=f"{text} (default: %(default)s)")
+    return parser
 
 
 def pyplot() -> Any:
@@ -58,12 +73,29 @@ def train_digits(model: Any, X_train: list, y_train: list, X_test: list, y_test:
     return {"test_accuracy": test_accuracy, "seconds": seconds, "history": history}
 
 
-def digits_arguments(parser: Any, epochs: int) -> None:
-    """The options both digits demos take: epochs, training-set size, held-out share and batch size."""
+def digits_options(doc: str, argv: list[str] | None, epochs: int, writes: str | None = None,
+                   **model: tuple[int, str]) -> argparse.Namespace:
+    """The command line of both digits demos, parsed: `demo_parser`'s (with the `model`'s sizes), the
+    data (training-set size, held-out share) and the training `train_digits` runs (epochs, batch size,
+    engine, seed, progress bar). Every count must be at least 1."""
+    from nn.training import ENGINES
+
+    parser = demo_parser(doc, writes, **model)
     parser.add_argument("--epochs", type=int, default=epochs,
                         help="passes over the training set (default: %(default)s)")
     parser.add_argument("--train-size", type=int, default=None,
                         help="train on only the first N training images (default: all 1437)")
     parser.add_argument("--test-fraction", type=float, default=0.2, help="held-out share (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: %(default)s)")
+    parser.add_argument("--engine", choices=ENGINES,
+                        default="batched", help="nn.fit's engine: batched replays one traced graph over each "
+                        "batch with numpy; scalar builds a graph per example (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split, the weights and the shuffling")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    counts = ["epochs", *model, "batch_size"]
+    if any(getattr(args, count) < 1 for count in counts) or not 0 < args.test_fraction < 1:
+        parser.error(", ".join("--" + count.replace("_", "-") for count in counts)
+                     + " must be >= 1 and --test-fraction in (0, 1)")
+    return args
 

@@ -16,15 +16,13 @@ dL/dw[c,0,u,v] = sum_(i,j) delta[c,i,j] x[i+u-1, j+v-1], each term drawn where i
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from common import digits_arguments, output_dir, pyplot, train_digits
+from common import digits_options, output_dir, pyplot, train_digits
 from digits import load
 
 import nn
 from autograd_lite import no_grad
-from nn.training import ENGINES
 
 
 class CNN(nn.Module):
@@ -95,22 +93,9 @@ def picture(model: CNN, x: list, y: int, path: Path) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    digits_arguments(parser, epochs=6)
-    parser.add_argument("--channels", type=int, default=8, help="3x3 kernels / output channels (default: %(default)s)")
-    parser.add_argument("--engine", choices=ENGINES, default="batched",
-                        help="nn.fit's engine (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split, the weights and the shuffling")
-    parser.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for conv.png")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    if args.epochs < 1 or args.channels < 1 or args.batch_size < 1 or not 0 < args.test_fraction < 1:
-        parser.error("--epochs, --channels and --batch-size must be >= 1 and --test-fraction in (0, 1)")
-
-    X_train, X_test, y_train, y_test = load(args.test_fraction, args.seed)
+    args = digits_options(__doc__, argv, epochs=6, writes="conv.png", channels=(8, "3x3 kernels / output channels"))
+    X_train, X_test, y_train, y_test = load(args.test_fraction, args.seed, args.train_size)
     X_train, X_test = [image(row) for row in X_train], [image(row) for row in X_test]
-    if args.train_size is not None:
-        X_train, y_train = X_train[:args.train_size], y_train[:args.train_size]
     model = CNN(args.channels, args.seed)
     print(f"digits: {len(X_train)} training and {len(X_test)} test images of 1x8x8 pixels, 10 classes; "
           f"Conv2d(1, {args.channels}, 3, padding=1) -> ReLU -> Flatten -> Layer({args.channels * 64}, 10) "

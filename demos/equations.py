@@ -14,7 +14,7 @@ the graph gives delta^l_j = z[l]_j.grad and dL/dw^l_jk = w[l]_jk.grad after loss
 
 from __future__ import annotations
 
-import argparse
+from common import demo_parser
 
 import nn
 
@@ -34,8 +34,7 @@ def rows(model: nn.MLP, trace: nn.Trace, eq: nn.equations.Backprop) -> list[tupl
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights (default: %(default)s)")
+    parser = demo_parser(__doc__, seed=(0, "seed of the weights"))
     parser.add_argument("--activation", choices=["sigmoid", "tanh", "relu"], default="sigmoid",
                         help="hidden layer's activation (default: %(default)s)")
     args = parser.parse_args(argv)

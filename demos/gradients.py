@@ -24,11 +24,9 @@ Prints three tables and writes DIR/gradients.png (one panel per part).
 
 from __future__ import annotations
 
-import argparse
 import math
-from pathlib import Path
 
-from common import output_dir, pyplot
+from common import demo_parser, output_dir, pyplot
 
 import nn
 from autograd_lite import topological_order
@@ -103,17 +101,9 @@ def compare_optimisers(X: list[list[float]], y: list[float], steps: int, seed: i
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("demo-output"),
-                        help="folder for gradients.png (default: %(default)s)")
-    parser.add_argument("--depth", type=int, default=8,
-                        help="hidden layers of the deep nets (default: %(default)s)")
-    parser.add_argument("--steps", type=int, default=60,
-                        help="training steps in parts 2 and 3 (default: %(default)s)")
-    parser.add_argument("--samples", type=int, default=40,
-                        help="moon points (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the weights (default: %(default)s)")
+    parser = demo_parser(__doc__, "gradients.png", depth=(8, "hidden layers of the deep nets"),
+                         steps=(60, "training steps in parts 2 and 3"), samples=(40, "moon points"),
+                         seed=(0, "seed of the weights"))
     args = parser.parse_args(argv)
     if args.depth < 1 or args.steps < 1 or args.samples < 2:
         parser.error("--depth and --steps must be >= 1, --samples >= 2")

@@ -22,7 +22,7 @@ import argparse
 import time
 from pathlib import Path
 
-from common import output_dir, pyplot
+from common import demo_parser, output_dir, pyplot
 
 import nn
 from autograd_lite import draw, no_grad, topological_order
@@ -32,19 +32,10 @@ SHOWN = 7  # neurons per layer in the network diagram (then "... N more")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("demo-output"),
-                        help="folder for the figures (default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=100,
-                        help="full-batch SGD steps (default: %(default)s)")
-    parser.add_argument("--samples", type=int, default=100,
-                        help="number of moon points (default: %(default)s)")
-    parser.add_argument("--noise", type=float, default=0.1,
-                        help="std of the Gaussian noise on the moons (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the weights and of the shuffling (default: %(default)s)")
-    parser.add_argument("--grid", type=int, default=80,
-                        help="decision-boundary resolution per axis (default: %(default)s)")
+    parser = demo_parser(__doc__, "the figures", epochs=(100, "full-batch SGD steps"),
+                         samples=(100, "number of moon points"), noise=(0.1, "std of the Gaussian noise on the moons"),
+                         seed=(0, "seed of the weights and of the shuffling"),
+                         grid=(80, "decision-boundary resolution per axis"))
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--png", action="store_true", help="also write the two diagrams as PNG")
     args = parser.parse_args(argv)

@@ -26,14 +26,12 @@ and DIR/rnn_graph.svg: that small RNN's graph after backward, one box per time s
 
 from __future__ import annotations
 
-import argparse
 import math
 import random
 import sys
-from pathlib import Path
 from typing import Any
 
-from common import output_dir, pyplot
+from common import demo_parser, output_dir, pyplot
 
 import nn
 from autograd_lite import BackwardStepper, Value, draw, weighted_sum
@@ -123,15 +121,9 @@ def step_through_time(pause: bool) -> BackwardStepper:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("demo-output"),
-                        help="folder for sequence.png (default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=40, help="training epochs (default: %(default)s)")
-    parser.add_argument("--samples", type=int, default=400, help="training sequences (default: %(default)s)")
-    parser.add_argument("--delay", type=int, default=2, help="echo the input of this many steps before "
-                                                             "(default: %(default)s)")
-    parser.add_argument("--hidden", type=int, default=8, help="hidden units (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights and data (default: %(default)s)")
+    parser = demo_parser(__doc__, "sequence.png", epochs=(40, "training epochs"), samples=(400, "training sequences"),
+                         delay=(2, "echo the input of this many steps before"), hidden=(8, "hidden units"),
+                         seed=(0, "seed of weights and data"))
     parser.add_argument("--step", action="store_true",
                         help="first walk the backward pass through time of a small RNN with the stepper")
     parser.add_argument("--no-pause", action="store_true", help="with --step: do not wait for Enter between steps")

@@ -15,12 +15,11 @@ sums of two contributions (the "+=" of the chain rule, which the step text spell
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from common import micrograd_neuron, output_dir
+from common import demo_parser, micrograd_neuron, output_dir
 
 from autograd_lite import BackwardStepper, Value
 
@@ -49,7 +48,7 @@ def render(stepper: BackwardStepper, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> BackwardStepper:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = demo_parser(__doc__)
     parser.add_argument("--expression", choices=sorted(EXPRESSIONS), default="neuron",
                         help="what to differentiate (default: %(default)s)")
     parser.add_argument("--out", type=Path, help="also draw the graph halfway and at the end into this folder")

@@ -8,19 +8,16 @@ with --png): one box per Value (name | data | grad), one ellipse per operation.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from common import micrograd_neuron, output_dir
+from common import demo_parser, micrograd_neuron, output_dir
 
 from autograd_lite import draw, topological_order
 from autograd_lite.naming import node_names
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("demo-output"),
-                        help="folder for the diagram (default: %(default)s)")
+    parser = demo_parser(__doc__, "the diagram")
     parser.add_argument("--png", action="store_true", help="also write neuron.png")
     args = parser.parse_args(argv)
 

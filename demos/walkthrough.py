@@ -15,10 +15,9 @@ Keys on the page: Left/Right step, Space plays, Home/End; #step=N in the address
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from common import micrograd_neuron, output_dir
+from common import demo_parser, micrograd_neuron, output_dir
 
 import nn
 from autograd_lite import Walkthrough, walkthrough
@@ -37,9 +36,7 @@ def moons_walkthrough(seed: int = 0) -> Walkthrough:
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("demo-output"),
-                        help="folder for the pages (default: %(default)s)")
+    parser = demo_parser(__doc__, "the pages")
     args = parser.parse_args(argv)
     out = output_dir(args.out)
     neuron = walkthrough(micrograd_neuron(), title="micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b)")

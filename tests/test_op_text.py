@@ -65,3 +65,19 @@ def test_each_fixed_arity_matches_its_texts():
     for operation in OPS.values():
         assert operation.arity is None or operation.arity == len(operation.local), operation.name
         assert operation.__doc__ and "/d" in operation.__doc__  # it states its derivatives
+
+
+def test_a_row_in_the_class_header_says_each_thing_once():
+    """The header gives name and formulas; the symbol defaults to the name and the arity is read off forward."""
+    from autograd_lite.ops import Operation
+
+    class Cube(Operation, name="cube", expr="{0}^3", local=("3 * {0}^2",)):
+        def forward(xp, a): return a * a * a
+        def backward(xp, grad, out, a): return (grad * 3.0 * a * a,)
+
+    class Halve(Cube, symbol="½"):  # what a header leaves out, the parent says
+        def forward(xp, a, b): return a * b
+
+    assert (Cube.name, Cube.symbol, Cube.arity, Cube.__doc__) == ("cube", "cube", 1, "out = a^3;  d/da = 3 * a^2.")
+    assert (Halve.name, Halve.symbol, Halve.arity, Halve.expr) == ("cube", "½", 2, "{0}^3")
+    assert OPS["sigmoid"].symbol == "σ" and OPS["exp"].symbol == "exp" and OPS["wsum"].arity is None
