@@ -1,6 +1,6 @@
 """Diagrams of computation graphs: `draw(root)` and the `Diagram` it returns.
 
-Each Value is a record node showing its name, data and grad (micrograd's look); each operation a
+Each Value is a box of cells showing its name, data and grad (micrograd's look); each operation a
 small node showing its formula in its operands' names (``v1 - x``, ``x^2``, a neuron's
 ``w[1]_21*a[0]_1 + w[1]_22*a[0]_2 + b[1]_2``, from the table's `describe`, `autograd_lite.ops`),
 so operand order and which weight multiplies which input can be read off; a one-operand operation
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backward import topological_order
-from .escape import dot_record, dot_text
+from .escape import dot_html_text, dot_record, dot_text
 from .naming import NUMBER_FORMAT, Group, Label, group_of, node_names, number_formatter, role
 from .render import TIMEOUT, run_dot
 from .value import Value
@@ -197,7 +197,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
                          "fontcolor": "#555555", "height": "0.2", "width": "0.2", "margin": "0.02"}
             else:
                 fields = [names[node], f"data {num(node.data)}"] + ([f"grad {num(node.grad)}"] * show_grad)
-                attrs = {"shape": "record", "label": dot_record(*fields, braces=record_braces)}
+                attrs = {"shape": "plain", "label": _cells(fields)}
                 state = states.get(node)
                 if state is not None:
                     attrs.update(style="filled", fillcolor=STATE_COLOURS[state], **{"class": f"value {state}"})
@@ -236,6 +236,17 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
     for tail, head in edges:
         g.edge(tail, head)
     return Diagram(g, size)
+
+
+def _cells(fields: list[str]) -> str:
+    """A value's box: `fields` side by side in cells, each shown as its text, as large as the record
+    node it replaces (cell padding 7 points; 37 points high, Graphviz's minimum node height of half
+    an inch and the border). An HTML-like label, not a record: dot cannot route an edge between two
+    record nodes next to each other in one rank ("lost edge"), such as the invisible ones that can
+    keep boxes in order."""
+    first, *rest = map(dot_html_text, fields)
+    cells = f'<TD HEIGHT="37">{first}</TD>' + "".join(f"<TD>{text}</TD>" for text in rest)
+    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="7"><TR>{cells}</TR></TABLE>>'
 
 
 def _index(node: Value) -> tuple[int, ...]:
