@@ -50,6 +50,10 @@ def test_dot_source_snapshot():
 \tn3_op [label="x * y" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
 \tn4 [label={box("L", 10, 1)} shape=plain]
 \tn4_op [label="v1 + z" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
+\t{{
+\t\trank=same
+\t\tn1 -> n2 [style=invis]
+\t}}
 \tn3_op -> n3
 \tn1 -> n3_op
 \tn2 -> n3_op
@@ -374,3 +378,27 @@ def test_neuron_clusters_in_index_order(program):
     assert ys == sorted(ys)
 
 
+def test_only_leaves_that_feed_one_operation_alone_are_stacked():
+    a, b, c, d = (Value(float(k), label=name) for k, name in enumerate("abcd"))
+    assert "rank=same" not in draw(a * b + a * c).source  # a feeds both products, so neither stacks
+    source = draw(d * (b * c)).source
+    ids = dict(re.findall(r'^\t(n\d+) \[label=<<TABLE[^>]*><TR><TD[^>]*>(\w+)<', source, re.M))
+    by_name = {name: node_id for node_id, name in ids.items()}
+    assert f"{by_name['b']} -> {by_name['c']} [style=invis]" in source  # b before c, as in "b * c"
+    assert source.count("[style=invis]") == 1  # d's partner b * c is not a leaf
+
+
+@programs
+@pytest.mark.parametrize("group, rankdir", [("neuron", "LR"), ("layer", "LR"), (None, "LR"), ("neuron", "TB")])
+def test_each_neurons_weights_stack_in_index_order_with_the_bias_last(program, group, rankdir):
+    model = MLP(2, [16, 16, 1], seed=0)  # the moons model: 33 neurons, 16 weights each in layer 2
+    loss = mse_loss(model.trace([0.5, -1.0]).output, 0.0)
+    svg = draw(loss, group=group, rankdir=rankdir, max_nodes=None).svg(program)
+    pos = svg_positions(svg)
+    axis = 1 if rankdir == "LR" else 0  # a rank's boxes stack top to bottom, or run left to right
+    at = {node["texts"][0]: pos[node_id][axis] for node_id, node in svg_nodes(svg).items() if node["texts"]}
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            names = [str(w.label) for w in neuron.w] + [str(neuron.b.label)]
+            places = [at[name] for name in names]
+            assert all(a < b for a, b in zip(places, places[1:])), sorted(names, key=at.get)  # w_j1 first, b last
