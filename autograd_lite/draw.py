@@ -1,6 +1,6 @@
 """Diagrams of computation graphs: `draw(root)` and the `Diagram` it returns.
 
-Each Value is a record node showing its name, data and grad (micrograd's look); each operation a
+Each Value is a box of cells showing its name, data and grad (micrograd's look); each operation a
 small node showing its formula in its operands' names (``v1 - x``, ``x^2``, a neuron's
 ``w[1]_21*a[0]_1 + w[1]_22*a[0]_2 + b[1]_2``, from the table's `describe`, `autograd_lite.ops`),
 so operand order and which weight multiplies which input can be read off; a one-operand operation
@@ -16,7 +16,9 @@ Nodes whose `Label` names their groups (`nn` labels every neuron's and layer's n
 ``group="neuron"`` or ``group="layer"`` boxes each neuron's or layer's nodes in a cluster,
 and ``collapse=True`` draws each such group as a single node. Groups are drawn in the order of
 their `Group.key` (neuron 1 of a layer on top), and every node's out-edges in the order of their
-heads' keys and `Label.index` (the engine never reads label text); when collapsed, each dense
+heads' keys and `Label.index` (the engine never reads label text). Leaves that feed one operation
+and nothing else (a neuron's weights and bias) stack in the order the operation names them: w_j1,
+..., w_jn, then b, top to bottom (left to right when ``rankdir="TB"``). When collapsed, each dense
 block of edges (m sources each feeding the same n groups, as a layer feeds the next) is drawn
 through one small "m × n, all pairs" node. A graph of more than ``max_nodes``
 Values (500 by default) raises `DiagramTooLarge` instead of producing an unreadable picture; the
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backward import topological_order
-from .escape import dot_record, dot_text
+from .escape import dot_html_text, dot_record, dot_text
 from .naming import NUMBER_FORMAT, Group, Label, group_of, node_names, number_formatter, role
 from .render import TIMEOUT, run_dot
 from .value import Value
@@ -169,9 +171,14 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
     states = states or {}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     record_braces = rankdir == "LR"  # a record's fields run across the node in either direction
+    clustered = bool(group_of) and not collapse
 
+    # remincross=false: dot's second crossing minimisation, run over the whole graph once clusters
+    # are laid out, ignores the same-rank edges inside a cluster that keep a stack in order, and
+    # rotates boxes it sees as tied (w2, ..., wn, w1); the first one, cluster by cluster, keeps them.
     g = graphviz.Digraph(graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35",
                                      "fontname": "Helvetica", "ordering": "out",
+                                     **({"remincross": "false"} if clustered else {}),
                                      **({"label": dot_text(*title.split("\n")), "labelloc": "t", "fontsize": "12"}
                                         if title else {})},
                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -197,7 +204,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
                          "fontcolor": "#555555", "height": "0.2", "width": "0.2", "margin": "0.02"}
             else:
                 fields = [names[node], f"data {num(node.data)}"] + ([f"grad {num(node.grad)}"] * show_grad)
-                attrs = {"shape": "record", "label": dot_record(*fields, braces=record_braces)}
+                attrs = {"shape": "plain", "label": _cells(fields)}
                 state = states.get(node)
                 if state is not None:
                     attrs.update(style="filled", fillcolor=STATE_COLOURS[state], **{"class": f"value {state}"})
@@ -217,6 +224,7 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
             if not (collapse and key is not None and group_of.get(p) == key):  # not inside a collapsed group
                 edges[rep(p), into] = None
 
+    stacks = _stacks(order, group_of, collapse, ids)
     # Groups and their nodes in the order of their indices (Group.key, Label.index); each node's
     # out-edges too, in the order of their heads, which graph attribute ordering=out makes dot keep.
     place = {ids[n] + suffix: (group_of[n].key if n in group_of else (), _index(n), i)
@@ -227,6 +235,8 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
             c.attr(label=dot_text(key.title), style="rounded", color="#90a4ae", fontsize="10")
             for node_id, attrs in sorted(clusters[key], key=lambda member: place[member[0]]):
                 c.node(node_id, **attrs)
+            _stack_in_order(c, stacks.pop(key, []), backwards=rankdir == "LR")
+    _stack_in_order(g, stacks.pop(None, []), backwards=False)
     for key in sorted(collapsed, key=lambda k: k.key):
         g.node(_group_id(key), shape="record", style="rounded,filled", fillcolor="#fff8e1",
                label=_collapsed_label(key, group, collapsed[key], num, show_grad, record_braces))
@@ -236,6 +246,52 @@ def draw(root: Value, *, rankdir: str = "LR", number_format: str = NUMBER_FORMAT
     for tail, head in edges:
         g.edge(tail, head)
     return Diagram(g, size)
+
+
+def _cells(fields: list[str]) -> str:
+    """A value's box: `fields` side by side in cells, each shown as its text, as large as the record
+    node it replaces (cell padding 7 points; 37 points high, Graphviz's minimum node height of half
+    an inch and the border). An HTML-like label, not a record: dot cannot route the same-rank edges
+    that order a stack (`_stack_in_order`) between record nodes ("lost edge")."""
+    first, *rest = map(dot_html_text, fields)
+    cells = f'<TD HEIGHT="37">{first}</TD>' + "".join(f"<TD>{text}</TD>" for text in rest)
+    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="7"><TR>{cells}</TR></TABLE>>'
+
+
+def _stacks(order: list[Value], group_of: Mapping[Value, Group], collapse: bool,
+            ids: Mapping[Value, str]) -> dict[Group | None, list[list[str]]]:
+    """Per cluster (None: outside any), the stacks to keep in order: for each drawn operation, its
+    leaf operands (two or more) in its own cluster that feed nothing else, in operand order (for a
+    neuron's weighted sum: w_j1, ..., w_jn, b). Each such leaf sits in the rank just before its
+    operation anyway; a leaf that feeds other operations too (an RNN's shared weight) is left
+    where dot puts it, as is one in another cluster (an edge in one rank stays in one cluster)."""
+    consumers: dict[Value, int] = {}
+    for node in order:
+        for p in dict.fromkeys(node.parents):
+            consumers[p] = consumers.get(p, 0) + 1
+    stacks: dict[Group | None, list[list[str]]] = {}
+    for node in order:
+        key = group_of.get(node)
+        if node.is_leaf or (collapse and key is not None):
+            continue
+        stack = [ids[p] for p in dict.fromkeys(node.parents)
+                 if p.is_leaf and consumers[p] == 1 and group_of.get(p) == key]
+        if len(stack) > 1:
+            stacks.setdefault(key, []).append(stack)
+    return stacks
+
+
+def _stack_in_order(g: graphviz.Digraph, stacks: list[list[str]], backwards: bool) -> None:
+    """Keep each stack's boxes in one rank, in order, by invisible same-rank edges: dot puts such an
+    edge's tail before its head (left of it; above it once ``rankdir=LR`` turns the picture).
+    Inside a cluster under ``rankdir=LR`` it puts the tail below the head instead (dot and
+    graphviz-pure turn the top level's rank order over, not a cluster's): there ``backwards``
+    draws the edges from the last box to the first."""
+    for stack in stacks:
+        with g.subgraph() as s:
+            s.attr(rank="same")
+            for tail, head in zip(stack[1:], stack) if backwards else zip(stack, stack[1:]):
+                s.edge(tail, head, style="invis")
 
 
 def _index(node: Value) -> tuple[int, ...]:

@@ -6,8 +6,9 @@ link or a script to a picture, nor break the DOT syntax or the XML of an SVG. Wh
 - `dot_text(*lines)`: a whole DOT label of a plain (non-record) node, cluster or graph, one line per
   argument. Pass the result straight to the `graphviz` package as ``label=``.
 - `dot_record(*fields, braces=...)`: the label of a ``shape=record`` node, one field per argument.
+- `dot_html_text(s)`: text inside an HTML-like DOT label (``label=<<TABLE>...</TABLE>>``), e.g. a cell.
 - `html_text(s)`: text or a quoted attribute value in HTML or SVG written by hand (not through DOT).
-- `visible(s)`: the shared first step of all three, usable alone for plain text output.
+- `visible(s)`: the shared first step of all the others, usable alone for plain text output.
 
 What cannot be shown as itself is shown as Python writes it in a string literal: every character
 ``str.isprintable()`` rejects except the space -- control characters (a newline shows as ``\n``, a
@@ -20,6 +21,8 @@ In DOT, a label ``<...>`` is an HTML-like label; Graphviz decodes entities (``&a
 backslash escapes (``\n``, ``\N``, ``\G`` ...) in every label; records also read ``{ } | < >``
 and collapse spaces. These functions disarm each of these, so `&amp;` shows as ``&amp;``.
 Graphviz drops a record field's leading spaces even escaped, so they become no-break spaces.
+Inside an HTML-like label Graphviz decodes entities and replaces ``\N`` and ``\G`` (but not ``\n``),
+and reads a doubled backslash as one.
 """
 
 from __future__ import annotations
@@ -88,6 +91,16 @@ def dot_record(*fields: str, braces: bool = False) -> str:
     """
     label = " | ".join(map(_record_field, fields))
     return _nohtml("{ " + label + " }" if braces else label)
+
+
+def dot_html_text(s: str) -> str:
+    r"""`s` as text inside an HTML-like DOT label (in a ``<TD>``): markup characters as entities, each
+    backslash doubled (Graphviz reads ``\\`` as one backslash, and ``\N`` as the node's name).
+
+    >>> print(dot_html_text("<b>&\\N"))
+    &lt;b&gt;&amp;\\N
+    """
+    return html.escape(visible(s).replace("\\", "\\\\"), quote=True)
 
 
 def html_text(s: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -19,27 +20,47 @@ def xyz():
     return x, y, z, x * y + z
 
 
+def box(name, data, grad):
+    """A value's box as draw() writes it: three cells side by side, as large as a record."""
+    return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="7"><TR><TD HEIGHT="37">{name}</TD>'
+            f'<TD>data {data}</TD><TD>grad {grad}</TD></TR></TABLE>>')
+
+
+def boxes(source: str) -> list[list[str]]:
+    """The fields (name, data, grad) of each value's box in DOT `source`, as the picture shows them."""
+    return [[html.unescape(cell).replace("\\\\", "\\") for cell in re.findall(r"<TD[^>]*>(.*?)</TD>", row)]
+            for row in re.findall(r"<TR>(.*?)</TR>", source)]
+
+
+def box_names(source: str) -> set[str]:
+    return {fields[0] for fields in boxes(source)}
+
+
 def test_dot_source_snapshot():
     *_, out = xyz()
     out.backward()
-    assert draw(out).source == """digraph {
+    assert draw(out).source == f"""digraph {{
 \tgraph [fontname=Helvetica nodesep=0.25 ordering=out rankdir=LR ranksep=0.35]
 \tnode [fontname=Helvetica fontsize=11]
 \tedge [arrowsize=0.6 color="#555555"]
-\tn0 [label="{ z | data 4 | grad 1 }" shape=record]
-\tn1 [label="{ x | data 2 | grad 3 }" shape=record]
-\tn2 [label="{ y | data 3 | grad 2 }" shape=record]
-\tn3 [label="{ v1 | data 6 | grad 1 }" shape=record]
+\tn0 [label={box("z", 4, 1)} shape=plain]
+\tn1 [label={box("x", 2, 3)} shape=plain]
+\tn2 [label={box("y", 3, 2)} shape=plain]
+\tn3 [label={box("v1", 6, 1)} shape=plain]
 \tn3_op [label="x * y" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
-\tn4 [label="{ L | data 10 | grad 1 }" shape=record]
+\tn4 [label={box("L", 10, 1)} shape=plain]
 \tn4_op [label="v1 + z" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
+\t{{
+\t\trank=same
+\t\tn1 -> n2 [style=invis]
+\t}}
 \tn3_op -> n3
 \tn1 -> n3_op
 \tn2 -> n3_op
 \tn4_op -> n4
 \tn3 -> n4_op
 \tn0 -> n4_op
-}
+}}
 """
 
 
@@ -84,8 +105,8 @@ def test_options_direction_format_grad_and_names():
     *_, out = xyz()
     tb = draw(out, rankdir="TB", number_format=".2g", show_grad=False).source
     assert "rankdir=TB" in tb and "grad" not in tb
-    assert 'label="x | data 2"' in tb  # top to bottom: fields run across without braces
-    assert 'label="{ out | data 10 | grad 0 }"' in draw(out, names={out: "out"}).source
+    assert ["x", "data 2"] in boxes(tb)  # fields run across in either direction
+    assert ["out", "data 10", "grad 0"] in boxes(draw(out, names={out: "out"}).source)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -111,7 +132,7 @@ def test_bad_state_and_root_are_named():
 
 def test_record_special_characters_are_escaped():
     x = Value(1.0, label="a|b {c} <d>")
-    assert r"a\|b \{c\} \<d\>" in draw(x).source
+    assert ">a|b {c} &lt;d&gt;<" in draw(x).source
     if find_program():
         assert svg_nodes(draw(x).svg())["n0"]["texts"][0] == "a|b {c} <d>"
 
@@ -134,11 +155,10 @@ def test_group_by_neuron_puts_each_neurons_nodes_in_its_cluster():
     assert set(blocks) == {"cluster_g1_1", "cluster_g1_2", "cluster_g1_3", "cluster_g2_1"}
     for j in (1, 2, 3):
         block = blocks[f"cluster_g1_{j}"]
-        labels = set(re.findall(r"\{ ([^ ]+) \|", block))
-        assert labels == {f"w[1]_{j}1", f"w[1]_{j}2", f"b[1]_{j}", f"z[1]_{j}", f"a[1]_{j}"}
+        assert box_names(block) == {f"w[1]_{j}1", f"w[1]_{j}2", f"b[1]_{j}", f"z[1]_{j}", f"a[1]_{j}"}
         assert f'label="neuron [1]_{j}"' in block
     # The output neuron is linear: its a is its z node.
-    assert set(re.findall(r"\{ ([^ ]+) \|", blocks["cluster_g2_1"])) == {
+    assert box_names(blocks["cluster_g2_1"]) == {
         "w[2]_11", "w[2]_12", "w[2]_13", "b[2]_1", "z[2]_1"}
 
 
@@ -146,7 +166,7 @@ def test_group_by_layer_includes_the_inputs_as_layer_0():
     model, trace, loss = nn_graph()
     blocks = cluster_blocks(draw(loss, group="layer").source)
     assert set(blocks) == {"cluster_g0", "cluster_g1", "cluster_g2"}
-    assert set(re.findall(r"\{ ([^ ]+) \|", blocks["cluster_g0"])) == {"a[0]_1", "a[0]_2"}
+    assert box_names(blocks["cluster_g0"]) == {"a[0]_1", "a[0]_2"}
     assert 'label="layer 0 (inputs)"' in blocks["cluster_g0"]
 
 
@@ -253,7 +273,7 @@ def test_groups_read_two_digit_indices():
     model = MLP(11, [12, 1], seed=0)
     loss = mse_loss(model.trace([0.1] * 11).output, 0.0)
     blocks = cluster_blocks(draw(loss, group="neuron", max_nodes=None).source)
-    labels = set(re.findall(r"\{ ([^ ]+) \|", blocks["cluster_g1_12"]))
+    labels = box_names(blocks["cluster_g1_12"])
     assert labels == {f"w[1]_12,{k}" for k in range(1, 12)} | {"b[1]_12", "z[1]_12", "a[1]_12"}
 
 
@@ -261,7 +281,7 @@ def test_names_given_for_some_nodes_leave_the_others_their_default_names():
     x = Value(2.0, label="x")
     out = x * x + 1.0
     source = draw(out, names={out: "out"}).source
-    assert "{ out |" in source and "{ x |" in source
+    assert {"out", "x"} <= box_names(source)
 
 
 def test_a_stepper_draws_constants_as_its_text_names_them():
@@ -294,7 +314,7 @@ def test_one_number_format_for_pictures_and_stepper():
     out.backward()
     source = draw(out).source
     step_text = str(out.backward_steps().step())
-    assert "{ L | data 6 | grad 1 }" in source and "{ x | data 2 | grad 3 }" in source
+    assert ["L", "data 6", "grad 1"] in boxes(source) and ["x", "data 2", "grad 3"] in boxes(source)
     assert "L = x * 3 = 6" in step_text
     model = MLP(2, [3, 1], seed=5)
     trace = model.trace([0.5, -1.0])
@@ -328,7 +348,7 @@ def test_an_operation_shows_its_formula_with_operand_order_and_pairing(program):
     texts = [t for n in svg_nodes(draw(loss).svg(program)).values() for t in n["texts"]]
     assert "w[1]_21*a[0]_1 + w[1]_22*a[0]_2 + b[1]_2" in texts  # which w multiplies which a
     assert "tanh" in texts and "-" not in texts  # one operand: just the symbol
-    assert "{ x | data 2 | grad 0 }" in draw(x - y, formulas=False).source
+    assert ["x", "data 2", "grad 0"] in boxes(draw(x - y, formulas=False).source)
     assert 'label="-"' in draw(x - y, formulas=False).source
 
 
@@ -356,3 +376,29 @@ def test_neuron_clusters_in_index_order(program):
     pos = svg_positions(draw(loss, group="neuron", max_nodes=None).svg(program))
     ys = [pos[f"neuron [1]_{j}"][1] for j in range(1, 13)]
     assert ys == sorted(ys)
+
+
+def test_only_leaves_that_feed_one_operation_alone_are_stacked():
+    a, b, c, d = (Value(float(k), label=name) for k, name in enumerate("abcd"))
+    assert "rank=same" not in draw(a * b + a * c).source  # a feeds both products, so neither stacks
+    source = draw(d * (b * c)).source
+    ids = dict(re.findall(r'^\t(n\d+) \[label=<<TABLE[^>]*><TR><TD[^>]*>(\w+)<', source, re.M))
+    by_name = {name: node_id for node_id, name in ids.items()}
+    assert f"{by_name['b']} -> {by_name['c']} [style=invis]" in source  # b before c, as in "b * c"
+    assert source.count("[style=invis]") == 1  # d's partner b * c is not a leaf
+
+
+@programs
+@pytest.mark.parametrize("group, rankdir", [("neuron", "LR"), ("layer", "LR"), (None, "LR"), ("neuron", "TB")])
+def test_each_neurons_weights_stack_in_index_order_with_the_bias_last(program, group, rankdir):
+    model = MLP(2, [16, 16, 1], seed=0)  # the moons model: 33 neurons, 16 weights each in layer 2
+    loss = mse_loss(model.trace([0.5, -1.0]).output, 0.0)
+    svg = draw(loss, group=group, rankdir=rankdir, max_nodes=None).svg(program)
+    pos = svg_positions(svg)
+    axis = 1 if rankdir == "LR" else 0  # a rank's boxes stack top to bottom, or run left to right
+    at = {node["texts"][0]: pos[node_id][axis] for node_id, node in svg_nodes(svg).items() if node["texts"]}
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            names = [str(w.label) for w in neuron.w] + [str(neuron.b.label)]
+            places = [at[name] for name in names]
+            assert all(a < b for a, b in zip(places, places[1:])), sorted(names, key=at.get)  # w_j1 first, b last

@@ -176,6 +176,20 @@ def test_every_way_to_a_moment_shows_the_record(browser, tmp_path, make):
     page.check_clean()
 
 
+def test_a_values_texts_stay_centred_in_their_cells_as_they_change(browser, tmp_path):
+    """draw() writes a value as a row of table cells, whose texts Graphviz anchors at their start: the
+    page anchors each at its cell's middle, so "▶ v1" or "grad 0.5 ✓" grows both ways, as in a record."""
+    page = Page(browser, walkthrough(neuron()).save(tmp_path / "w.html")).open("#step=8")
+    offsets = page.page.evaluate("""P => Array.from(document.querySelectorAll('#' + P + ' g.node[data-node]'))
+        .map(g => Array.from(g.querySelectorAll('text'))).filter(texts => texts.length === 3).flat()
+        .map(t => { const cell = t.previousElementSibling.getBBox(), box = t.getBBox();
+                    return [t.textContent, t.getAttribute('text-anchor'),
+                            Math.abs(box.x + box.width / 2 - cell.x - cell.width / 2)]; })""", page.prefix())
+    assert len(offsets) >= 3 * 9  # nine values (x1, w1, ..., o), three texts each
+    assert [(text, anchor, off) for text, anchor, off in offsets if anchor != "middle" or off > 1.5] == []
+    page.check_clean()
+
+
 def test_the_last_step_shows_backward_s_grads_digit_for_digit(browser, tmp_path):
     root = shared()
     w = walkthrough(root)

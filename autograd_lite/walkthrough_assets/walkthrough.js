@@ -36,6 +36,16 @@
   // ---- the graph picture: find each node's and edge's <g> by its <title> (draw()'s DOT ids) ----
   var svgNodes = {}, svgOps = {}, svgEdges = {};
   var graph = $("graph").querySelector("svg");
+  // A value is drawn as a row of table cells, whose texts Graphviz anchors at their start: anchor
+  // each at its cell's middle instead, so that a text written below ("▶ v1", "grad 0.5 ✓") grows
+  // both ways and stays over its cell.
+  function centreInCell(text) {
+    var cell = text.previousElementSibling;
+    if (!cell || cell.tagName !== "polygon" || text.getAttribute("text-anchor") !== "start") { return; }
+    var xs = cell.getAttribute("points").trim().split(/\s+/).map(function (p) { return parseFloat(p); });
+    text.setAttribute("x", String((Math.min.apply(null, xs) + Math.max.apply(null, xs)) / 2));
+    text.setAttribute("text-anchor", "middle");
+  }
   if (graph) {
     Array.prototype.forEach.call(graph.querySelectorAll("g.node"), function (g) {
       var t = g.querySelector("title");
@@ -48,7 +58,8 @@
         t.textContent = n.name + " = " + n.op;
       } else {
         var texts = g.querySelectorAll("text");
-        // a record: name | data | grad, as draw() writes it; anything else keeps its text
+        // a value's box: name | data | grad, as draw() writes it; anything else keeps its text
+        if (texts.length === 3) { Array.prototype.forEach.call(texts, centreInCell); }
         svgNodes[i] = {g: g, texts: texts.length === 3 ? texts : null};
         t.textContent = n.name;
       }
