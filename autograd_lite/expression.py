@@ -185,7 +185,8 @@ def _evaluate(body: ast.expr, leaves: dict[str, Value]) -> Value:
                 [node.operand] if isinstance(node, ast.UnaryOp) else node.args)
             if not children_done:
                 stack.append((node, True))
-                stack.extend((child, False) for child in operands)
+                # popped last to first: the leftmost operand is built first, as Python evaluates
+                stack.extend((child, False) for child in reversed(operands))
                 continue
             values = [done.pop(id(child)) for child in operands]
             if isinstance(node, ast.BinOp):

@@ -91,13 +91,13 @@ def number_formatter(spec: str) -> Callable[[float], str]:
 
 
 def node_names(nodes: Iterable[Value], root: Value | None = None, spec: str = NUMBER_FORMAT) -> dict[Value, str]:
-    """A name for each of `nodes`, given in topological order; v1, v2, ... are numbered from the
-    root down, in the order a backward pass meets them."""
+    """A name for each of `nodes`, given in topological order; v1, v2, ... are numbered in that
+    order, the order the forward pass made them (an evaluation trace's numbering)."""
     nodes = list(nodes)
     taken = {node.label for node in nodes if node.label}
     names: dict[Value, str] = {}
     counter = 0
-    for node in reversed(nodes):
+    for node in nodes:
         if node.label:
             names[node] = node.label
         elif node.is_constant:

@@ -25,7 +25,7 @@ import ast
 import inspect
 import linecache
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import floatmath
@@ -42,7 +42,8 @@ _BUILD = """\
         out.label = ""
         out.operation = OPERATION
         out._a = a
-{b}        return out
+{b}        out._sequence = next(sequence)
+        return out
     return node(OPERATION, data, a{b_arg})
 """
 
@@ -157,7 +158,7 @@ def _compile(text: str, filename: str, namespace: dict[str, Any]) -> None:
 
 
 def install(operations: list[type[Operation]], value_class: type, constant: Callable, node: Callable,
-            general_apply: Callable, general_chain_rule: Callable) -> None:
+            general_apply: Callable, general_chain_rule: Callable, sequence: Iterator[int]) -> None:
     """Give every operation its ``apply`` and ``chain_rule``: generated for one and two operands,
     the general versions for any other number."""
     for operation in operations:
@@ -166,7 +167,8 @@ def install(operations: list[type[Operation]], value_class: type, constant: Call
             operation.chain_rule = staticmethod(general_chain_rule)
             continue
         namespace = {"xp": floatmath, "Value": value_class, "constant": constant, "node": node,
-                     "OPERATION": operation, "modes": modes, "new": object.__new__}
+                     "OPERATION": operation, "modes": modes, "new": object.__new__,
+                     "sequence": sequence}
         _compile(source(operation), f"<autograd_lite.specialise: {operation.__name__}>", namespace)
         operation.apply = staticmethod(namespace["apply"])
         operation.chain_rule = staticmethod(namespace["chain_rule"])

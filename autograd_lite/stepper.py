@@ -125,7 +125,7 @@ class BackwardStepper:
         # leaves that will add this pass to what an earlier one left: the first step says so
         self._held = [n for n in self.nodes if n.is_leaf and not n.is_constant and n.grad != 0.0]
         # the interior nodes, root first (the full order has them in order already: no second walk)
-        self._todo = start_backward_pass(root, grad, [n for n in self.nodes if not n.is_leaf])[::-1]
+        self._todo = start_backward_pass(root, grad, [n for n in reversed(self.nodes) if not n.is_leaf])
         self._children: dict[Value, list[Value]] = {}
         for node in self.nodes:
             for p in node.parents:

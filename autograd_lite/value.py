@@ -15,6 +15,7 @@ the constant leaf (`Const`) the stepper and the diagrams show.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -79,7 +80,8 @@ class Value:
     # _data and _grad sit behind the `data` and `grad` properties, which check what is assigned;
     # the engine itself reads and writes the slots. _a and _b hold the operands: a unary node uses
     # _a, a binary one both, an n-ary one (wsum, logsumexp) keeps them all as a tuple in _a.
-    __slots__ = ("_data", "_grad", "label", "operation", "_a", "_b")
+    # _sequence numbers the nodes operations make in the order they are made (`sequence`).
+    __slots__ = ("_data", "_grad", "label", "operation", "_a", "_b", "_sequence")
     # numpy must hand `np.float64(2) * x` to Value.__rmul__ instead of building an object array.
     __array_ufunc__ = None
     is_constant = False
@@ -230,6 +232,12 @@ class Const(Value):
 
 _new = object.__new__
 
+#: Numbers for the nodes operations make, in the order they are made, as PyTorch's ``sequence_nr``:
+#: a node is made after its operands, so its number is larger than theirs, and the backward pass
+#: visits nodes newest first (`autograd_lite.backward.backward_order`). It is the one thing shared
+#: between threads; itertools.count is atomic under the GIL, and the numbers only order nodes.
+sequence = itertools.count(1)
+
 
 def constant(x: Any) -> Value:
     """x itself if it is a Value, else a constant leaf holding it."""
@@ -271,6 +279,7 @@ def node(operation: type[Operation], data: float, a: Any, b: Any = None) -> Valu
         out.operation = operation
         out._a = a
         out._b = b
+        out._sequence = next(sequence)
         return out
     out.operation = None
     if modes.anomaly:
@@ -280,6 +289,7 @@ def node(operation: type[Operation], data: float, a: Any, b: Any = None) -> Valu
         out.operation = operation
         out._a = a
         out._b = b
+        out._sequence = next(sequence)
     return out
 
 
@@ -295,7 +305,7 @@ def apply(operation: type[Operation], *operands: Any) -> Value:
     return node(operation, data, *parents)
 
 
-specialise.install(list(OPERATIONS.values()), Value, constant, node, apply, general_chain_rule)
+specialise.install(list(OPERATIONS.values()), Value, constant, node, apply, general_chain_rule, sequence)
 
 
 def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:

@@ -285,9 +285,10 @@ def test_the_stepper_shows_each_positions_share_adding_into_a_shared_weight():
     z = conv([[1.0, 2.0, 3.0]])
     stepper = (z[0][0] + z[0][1]).backward_steps()
     texts = [str(stepper.step()) for _ in range(3)]
-    assert "dL/dw[0,0,0] += dL/dz[0,0] * x[0,0] = 1 * 1 = 1" in texts[1]
-    assert "dL/dw[0,0,0] += dL/dz[0,1] * x[0,1] = 1 * 2 = 2   (dL/dw[0,0,0] = 1 + 2 = 3)" in texts[2]
-    assert texts[2].splitlines()[1].strip() == "delta[0,1] = dL/dz[0,1] = 1"
+    # newest first: position 1's output was made after position 0's
+    assert "dL/dw[0,0,0] += dL/dz[0,1] * x[0,1] = 1 * 2 = 2" in texts[1]
+    assert "dL/dw[0,0,0] += dL/dz[0,0] * x[0,0] = 1 * 1 = 1   (dL/dw[0,0,0] = 2 + 1 = 3)" in texts[2]
+    assert texts[2].splitlines()[1].strip() == "delta[0,0] = dL/dz[0,0] = 1"
 
 
 def test_the_diagram_grouped_by_channel_boxes_each_output_channel():

@@ -114,7 +114,7 @@ def test_step_backward_without_a_terminal_does_not_pause(monkeypatch, capsys):
     stepper = load("step_backward", monkeypatch).main([])
     out = capsys.readouterr().out
     assert stepper.done and out.count("\nstep ") == 5
-    assert "  do/dx1 += do/dv2 * w1 = 0.5 * -3 = -1.5\n" in out  # micrograd's neuron: dx1 = -1.5
+    assert "  do/dx1 += do/dv1 * w1 = 0.5 * -3 = -1.5\n" in out  # micrograd's neuron: dx1 = -1.5
 
 
 def test_step_backward_in_a_terminal_pauses_until_q(monkeypatch, capsys):
@@ -126,7 +126,7 @@ def test_step_backward_in_a_terminal_pauses_until_q(monkeypatch, capsys):
     stepper = demo.main(["--expression", "shared"])
     assert len(prompts) == 2 and stepper.done  # Enter, then q runs the last step without asking
     out = capsys.readouterr().out
-    assert "(df/da = 3 + -6 = -3)" in out and "(df/db = -2 + -6 = -8)" in out  # accumulation, spelled out
+    assert "(df/da = -6 + 3 = -3)" in out and "(df/db = -6 + -2 = -8)" in out  # accumulation, spelled out
 
 
 @needs_dot

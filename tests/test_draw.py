@@ -43,23 +43,23 @@ def test_dot_source_snapshot():
 \tgraph [fontname=Helvetica nodesep=0.25 ordering=out rankdir=LR ranksep=0.35]
 \tnode [fontname=Helvetica fontsize=11]
 \tedge [arrowsize=0.6 color="#555555"]
-\tn0 [label={box("z", 4, 1)} shape=plain]
-\tn1 [label={box("x", 2, 3)} shape=plain]
-\tn2 [label={box("y", 3, 2)} shape=plain]
-\tn3 [label={box("v1", 6, 1)} shape=plain]
-\tn3_op [label="x * y" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
+\tn0 [label={box("x", 2, 3)} shape=plain]
+\tn1 [label={box("y", 3, 2)} shape=plain]
+\tn2 [label={box("v1", 6, 1)} shape=plain]
+\tn2_op [label="x * y" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
+\tn3 [label={box("z", 4, 1)} shape=plain]
 \tn4 [label={box("L", 10, 1)} shape=plain]
 \tn4_op [label="v1 + z" fillcolor="#e3f2fd" fontsize=10 height=0.3 margin="0.04,0.02" shape=box style="rounded,filled"]
 \t{{
 \t\trank=same
-\t\tn1 -> n2 [style=invis]
+\t\tn0 -> n1 [style=invis]
 \t}}
-\tn3_op -> n3
-\tn1 -> n3_op
-\tn2 -> n3_op
+\tn2_op -> n2
+\tn0 -> n2_op
+\tn1 -> n2_op
 \tn4_op -> n4
+\tn2 -> n4_op
 \tn3 -> n4_op
-\tn0 -> n4_op
 }}
 """
 
@@ -69,10 +69,10 @@ def test_svg_has_a_record_per_value_and_a_node_per_operation(program):
     x, y, z, out = xyz()
     out.backward()
     nodes = svg_nodes(draw(out).svg(program))
-    assert set(nodes) == {"n0", "n1", "n2", "n3", "n3_op", "n4", "n4_op"}
-    assert nodes["n1"]["texts"] == ["x", "data 2", "grad 3"]
-    assert nodes["n3"]["texts"] == ["v1", "data 6", "grad 1"]
-    assert nodes["n3_op"]["texts"] == ["x * y"] and nodes["n4_op"]["texts"] == ["v1 + z"]
+    assert set(nodes) == {"n0", "n1", "n2", "n2_op", "n3", "n4", "n4_op"}
+    assert nodes["n0"]["texts"] == ["x", "data 2", "grad 3"]
+    assert nodes["n2"]["texts"] == ["v1", "data 6", "grad 1"]
+    assert nodes["n2_op"]["texts"] == ["x * y"] and nodes["n4_op"]["texts"] == ["v1 + z"]
 
 
 @programs

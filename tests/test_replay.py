@@ -321,7 +321,7 @@ def test_a_constant_computed_from_data_is_refused_naming_its_user():
         z.label = "z"
         return z * max(xs[0].data, 0.0)  # the number, not a node: the replay would bake it
     (root, xs), other = traces(f, [[1.0], [2.0]])
-    with pytest.raises(ReplayError, match=r"at node 0, operand 2 of node 4 \('\*' node\): constant = 2\.0 instead of "
+    with pytest.raises(ReplayError, match=r"at node 3, operand 2 of node 4 \('\*' node\): constant = 2\.0 instead of "
                                           r"constant = 1\.0; a number computed from the data"):
         compile(root, xs, check=[other])
 

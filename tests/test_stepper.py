@@ -55,21 +55,21 @@ def test_accumulation_constants_and_a_labelled_root_read_as_such():
     out = x * x + 2 * x
     out.label = "f"
     text = str(out.backward_steps(grad=0.5).run())
-    # x is used twice by x * x: the second update shows the sum it accumulates into; the constant 2
-    # learns nothing and gets no line.
+    # Newest node first (v2 was made after v1, as in PyTorch). x is used three times: each later
+    # update shows the sum it accumulates into; the constant 2 learns nothing and gets no line.
     assert text == """step 1 of 3: f = v1 + v2 = -0.75
   df/df = 0.5
   df/dv1 += df/df * 1 = 0.5 * 1 = 0.5
   df/dv2 += df/df * 1 = 0.5 * 1 = 0.5
 
-step 2 of 3: v1 = x * x = 2.25
-  df/dv1 = 0.5
-  df/dx += df/dv1 * x = 0.5 * -1.5 = -0.75
-  df/dx += df/dv1 * x = 0.5 * -1.5 = -0.75   (df/dx = -0.75 + -0.75 = -1.5)
-
-step 3 of 3: v2 = 2 * x = -3
+step 2 of 3: v2 = 2 * x = -3
   df/dv2 = 0.5
-  df/dx += df/dv2 * 2 = 0.5 * 2 = 1   (df/dx = -1.5 + 1 = -0.5)"""
+  df/dx += df/dv2 * 2 = 0.5 * 2 = 1
+
+step 3 of 3: v1 = x * x = 2.25
+  df/dv1 = 0.5
+  df/dx += df/dv1 * x = 0.5 * -1.5 = -0.75   (df/dx = 1 + -0.75 = 0.25)
+  df/dx += df/dv1 * x = 0.5 * -1.5 = -0.75   (df/dx = 0.25 + -0.75 = -0.5)"""
     assert x.grad == 0.5 * (2 * -1.5 + 2)
 
 
@@ -200,7 +200,7 @@ def test_leaves_holding_a_gradient_are_announced_and_fresh_starts_from_zero():
     out.backward()
     s = BackwardStepper(out)
     first = str(s.step())
-    assert "note: z, x, y already hold a gradient" in first and "fresh=True" in first
+    assert "note: x, y, z already hold a gradient" in first and "fresh=True" in first
     assert "note" not in str(s.step())
     assert x.grad == 2 * 3.0  # accumulated, as backward() twice would
     s = BackwardStepper(out, fresh=True)
@@ -215,7 +215,7 @@ def test_the_note_names_a_few_leaves_and_counts_the_rest():
     xs = [Value(1.0, label=f"x{i}") for i in range(8)]
     out = sum(x * x for x in xs)
     out.backward()
-    assert "note: x7, x6, x5, x4, x3 and 3 more already hold" in str(BackwardStepper(out).step())
+    assert "note: x0, x1, x2, x3, x4 and 3 more already hold" in str(BackwardStepper(out).step())
 
 
 def test_zero_grad_zeroes_every_node_of_the_graph():
