@@ -190,12 +190,12 @@ def test_a_hyper_parameter_set_later_as_another_kind_of_number_gives_the_same_fl
     (lambda ps: nn.optim.RMSprop(ps), "eps"),
     (lambda ps: nn.optim.Adam(ps), "betas"),
 ])
-@pytest.mark.parametrize("bad", ["0.9", Value(0.9), None], ids=["str", "Value", "None"])
-def test_a_non_number_hyper_parameter_set_later_stops_the_first_step_before_it_writes(make, attribute, bad):
+@pytest.mark.parametrize("make_bad", [lambda: "0.9", lambda: Value(0.9), lambda: None], ids=["str", "Value", "None"])
+def test_a_non_number_hyper_parameter_set_later_stops_the_first_step_before_it_writes(make, attribute, make_bad):
     """Before a step wrote its results unchecked, SGD's first step went through with momentum='0.9'
     (it only tests momentum != 0); now every step reads its hyper-parameters as floats first."""
     params = [Value(0.5), Value(-1.25)]
-    opt = make(params)
+    opt, bad = make(params), make_bad()  # the Value made inside the test: none outlives it
     setattr(opt, attribute, (0.9, bad) if attribute == "betas" else bad)
     for p in params:
         p.grad = 0.5
