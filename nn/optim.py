@@ -16,12 +16,13 @@ Each is checked at the door, as torch does: a number (``lr='0.1'`` is a TypeErro
 ``params`` is an iterable of parameter Values, e.g. ``model.parameters()``, or the Module itself.
 
 Speed: a step reads and writes the slots behind ``Value.data`` and ``Value.grad`` (``_data``,
-``_grad``), not the properties, whose setters check that what is assigned is a real number and
-make it a float. That check is the bulk of a step's time (about two thirds for SGD) and has
-nothing to find here: the Values hold floats (their setters and the engine see to it), every
-hyper-parameter is read as a float at the start of a step (`_float`: the same number the arithmetic
-would have used, or the TypeError of a non-number) and a loaded state as floats, so every number
-an update computes and writes is a float -- what the setter would have stored.
+``_grad``), not the properties, whose setters check that what is assigned is a real number and make
+it a float. Going through them was most of a step's time (SGD on 1,210 parameters: 255 us through
+the properties, 47 us through the slots) and their check has nothing to find here: the Values hold
+floats (their setters and the engine see to it), every hyper-parameter is read as a float at the
+start of a step (`_float`: the same number the arithmetic would have used, or the TypeError of a
+non-number) and a loaded state as floats, so every number an update computes and writes is a float
+-- what the setter would have stored.
 """
 
 from __future__ import annotations
