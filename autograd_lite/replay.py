@@ -43,8 +43,8 @@ same way but another example would not: only the traced examples are compared.
 
 from __future__ import annotations
 
-import array
 import itertools
+import struct
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -380,6 +380,9 @@ class Replay:
 
         self.inputs, self.params = inputs, params
         self._read = params + fixed  # `fixed`: leaves neither input, parameter nor constant (no gradient)
+        # Packs their floats into the leaves' array in one call: a third of the time of building an array
+        # from a list of floats (numpy or array.array); float64 is the C double struct writes.
+        self._pack = struct.Struct(f"{len(self._read)}d")
         n_in, n_params = len(inputs), len(params)
         self._n_inputs = n_in
         self._constants = np.array([c.data for c in constants], dtype=float)
@@ -498,14 +501,12 @@ class Replay:
         return spaces[batch, summed]
 
     def _forward(self, X: Any, summed: bool = True) -> _Workspace:
-        import numpy as np
-
         w = self._workspace(X.shape[0], summed)
         V, leaf = w.V, w.leaf
-        n_in, n_read = self._n_inputs, len(self._read)
+        n_in = self._n_inputs
         V[:n_in] = X.T
         # The slots behind `data` (floats, checked on assignment), as the engine reads them: the fastest read.
-        leaf[:n_read] = np.frombuffer(array.array("d", [v._data for v in self._read]))
+        self._pack.pack_into(leaf, 0, *[v._data for v in self._read])
         V[n_in:n_in + self._n_spread_read] = leaf[self._spread[:self._n_spread_read]][:, None]
         for g, scratch in zip(w.plan, w.scratch):
             g.forward(V, leaf, scratch)

@@ -26,6 +26,7 @@ slower kernel: the figures in benchmarks/README.md were made with both unset for
 
     .venv/bin/python -m pip install micrograd==0.1.0 scikit-learn torch==2.13.0
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/training.py [--repeats 15] [--block 20]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/training.py --where   # where the time goes
 """
 
 from __future__ import annotations
@@ -172,6 +173,75 @@ def classifier_peers(torch, batches: list, sizes: list[int], lr: float = 0.1):
     return {"autograd_lite batched": batched_run, PEER: torch_run}, losses, model
 
 
+def cpu_time(fn, calls: int, runs: int) -> float:
+    """CPU seconds per call of `fn`: the median over `runs` runs of `calls` consecutive calls."""
+    times = []
+    for _ in range(runs):
+        start = time.process_time()
+        for _ in range(calls):
+            fn()
+        times.append((time.process_time() - start) / calls)
+    return statistics.median(times)
+
+
+def where_the_time_goes(torch, title: str, batch: tuple, sizes: list[int], calls: int, runs: int, unit: str,
+                        scale: float) -> None:
+    """CPU time per call of a whole step of each engine and of the parts of ours, each part timed
+    alone (so the parts do not add up exactly: alone, a part runs with warmer caches than in a step).
+    The parts reach into the replay's internals: this is a profile, not an interface."""
+    import numpy as np
+
+    X, y = batch
+    model = nn.MLP(X.shape[1], sizes, seed=0)
+    trainer = BatchedTrainer(model, nn.losses.cross_entropy)
+    opt = nn.optim.SGD(model.parameters(), lr=1e-9)  # the weights barely move: every call does the same work
+    seq = model.to_torch()
+    torch_opt = torch.optim.SGD(seq.parameters(), lr=1e-9)
+    tX, ty = torch.tensor(X), torch.tensor(y)
+
+    def torch_step():
+        torch_opt.zero_grad()
+        torch.nn.functional.cross_entropy(seq(tX), ty).backward()
+        torch_opt.step()
+
+    def step():
+        opt.zero_grad()
+        trainer.loss_and_grads(X, y)
+        opt.step()
+
+    step()
+    (program,) = trainer._programs.values()
+    replay = program.replay
+    work = replay._forward(replay._lanes(np.hstack([X, np.eye(sizes[-1])[y.astype(int)]])))
+    grads = replay._backward(work).copy().tolist()
+
+    def numpy_work():
+        with np.errstate(all="ignore"):
+            for group, scratch in zip(work.plan, work.scratch):
+                group.forward(work.V, work.leaf, scratch)
+            replay._backward(work)
+
+    def read_values():
+        replay._pack.pack_into(work.leaf, 0, *[v._data for v in replay._read])
+
+    def add_gradients():
+        for p, g in zip(replay.params, grads):
+            p._grad += g
+
+    def check_parameters():
+        trainer._program(*trainer._batch(X, y))
+
+    parts = {"PyTorch, the whole step": torch_step, "autograd_lite batched, the whole step": step,
+             "BatchedTrainer.loss_and_grads": lambda: trainer.loss_and_grads(X, y),
+             "... the replay's numpy work (forward + backward)": numpy_work,
+             "... reading the parameters' values": read_values, "... adding the gradients to .grad": add_gradients,
+             "... the cached program (parameters, activations checked)": check_parameters,
+             "SGD.step": opt.step, "optimizer.zero_grad": opt.zero_grad}
+    print(f"\n{title}: CPU time per call, median of {runs} runs of {calls} calls, each part alone")
+    for name, fn in parts.items():
+        print(f"  {name:58s} {cpu_time(fn, calls, runs) * scale:9.1f} {unit}")
+
+
 def digits_batches() -> list:
     from sklearn.datasets import load_digits
 
@@ -202,6 +272,8 @@ def main() -> None:
     parser.add_argument("--torch-threads", type=int, default=1,
                         help="PyTorch intra-op threads (default 1, as numpy's BLAS here)")
     parser.add_argument("--skip-slow", action="store_true", help="leave out the scalar engine and micrograd")
+    parser.add_argument("--where", action="store_true",
+                        help="instead: CPU time of the parts of a digits and an MNIST-size step (benchmarks/README.md)")
     args = parser.parse_args()
     import micrograd
     import micrograd.engine
@@ -215,7 +287,14 @@ def main() -> None:
         print(f"numpy {np.__version__} ({blas_kernel()}; {pinned or 'OPENBLAS_CORETYPE/L2_SIZE unset'}), "
               f"torch {torch.__version__} ({torch.get_num_threads()} thread), "
               f"micrograd {getattr(micrograd, '__version__', '0.1.0')}")
-        run(args, torch, micrograd)
+        if args.where:
+            runs = max(1, args.repeats // 2)
+            where_the_time_goes(torch, "digits step (64-16-10, batch 32)", digits_batches()[0], [16, 10],
+                                max(1, 10 * args.block), runs, "us", 1e6)
+            where_the_time_goes(torch, "MNIST-size step (784-128-10, batch 64)", mnist_size_batch()[0], [128, 10],
+                                max(1, args.block // 10), runs, "ms", 1e3)
+        else:
+            run(args, torch, micrograd)
 
 
 def run(args, torch, micrograd) -> None:

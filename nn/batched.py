@@ -25,7 +25,9 @@ to the loss as a number; the loss refuses bad ones (a hinge label of 0) exactly 
 
 Caching: tracing and compiling cost about as much as ten training steps, so a `BatchedTrainer` keeps
 its compiled programs (one per batch layout) and replays them at every step; it recompiles when the
-model's parameter Values are replaced, and refuses when activations change. Parameter values are
+model's parameter Values are replaced, and refuses when activations change. For an nn.Module model
+the parameters are gathered once and a step checks what each module holds against a record (a
+list comparison per module, in C) instead of walking ``parameters()`` (see `_Watch`). Parameter values are
 read at every step, never baked in. `batched_loss_and_grads` is the one-off form: no state is kept
 anywhere but in the trainer you hold.
 
@@ -70,6 +72,65 @@ def _fingerprint(parts: list) -> tuple:
     return tuple(getattr(part, "activation", None) for part in parts)
 
 
+class _Watch:
+    """An nn.Module model's parameters, gathered once, and a cheap proof at each step that
+    ``model.parameters()`` would return them again.
+
+    `Module.parameters` is a function of what each module's `named_members` holds: it walks the
+    modules and tests every item (a parameter or a submodule?), about 50 ns of Python per parameter,
+    which on the digits model cost more than the replay's numpy work. The watch records every module
+    the walk reaches with the items its members hold (lists flattened); a step calls each recorded
+    module's `named_members` again and compares the items with the record, a list comparison in C
+    (identity: Values and nn's Modules have no ``__eq__``). Equal items in every module mean the
+    same walk, so the same parameters; any difference -- a parameter, a list or a submodule
+    replaced -- and the trainer asks `parameters()` and builds a new watch.
+
+    Only for models whose every module takes `parameters()` and identity comparison from
+    nn.Module: anything else (a model of another kind, a module of one's own overriding either)
+    gets no watch, and `parameters()` is asked at every step as before.
+    """
+
+    __slots__ = ("params", "record")
+
+    def __init__(self, record: list[tuple[Module, list]], params: list[Value]) -> None:
+        self.record, self.params = record, params
+
+    @staticmethod
+    def of(model: Any) -> _Watch | None:
+        """A watch on `model`, or None when the proof would not hold (see the class docstring)."""
+        if not isinstance(model, Module):
+            return None
+        record: list[tuple[Module, list]] = []
+        pending, seen = [model], {id(model)}
+        while pending:  # each module once: a shared submodule's items need one check
+            module = pending.pop()
+            kind = type(module)
+            if kind.parameters is not Module.parameters or kind.__eq__ is not object.__eq__:
+                return None
+            items = _Watch._items(module)
+            record.append((module, items))
+            for item in items:
+                if isinstance(item, Module) and id(item) not in seen:
+                    seen.add(id(item))
+                    pending.append(item)
+        return _Watch(record, model.parameters())
+
+    @staticmethod
+    def _items(module: Module) -> list:
+        items: list = []
+        for _, member in module.named_members():
+            if isinstance(member, (list, tuple)):
+                items += member
+            else:
+                items.append(member)
+        return items
+
+    def unchanged(self) -> bool:
+        """Whether every recorded module holds the same items (so `parameters()` gives `params`)."""
+        items = self._items
+        return all(items(module) == held for module, held in self.record)
+
+
 def _same_values(a: Sequence[Value], b: Sequence[Value]) -> bool:
     """Whether a and b hold the same Values (identity): Values compare by identity (no __eq__, as the
     engine's dicts and sets of nodes require), so tuple equality is this check run in C."""
@@ -108,6 +169,7 @@ class BatchedTrainer:
         self.class_targets = class_targets
         self._programs: dict[tuple, _Program] = {}  # by batch layout
         self._parts = _parts(model)  # walked again only when the parameters change (a step reads these)
+        self._watch: _Watch | None = None  # made at the first step
         self._fingerprint = _fingerprint(self._parts)
 
     def loss_and_grads(self, X: Any, y: Any) -> float:
@@ -189,7 +251,12 @@ class BatchedTrainer:
     def _program(self, X: Any, shape: tuple[int, ...], y: Any, classes: bool) -> _Program:
         layout = (shape, classes, y.shape[1:])
         cached = self._programs.get(layout)
-        params = list(self.model.parameters())
+        watch = self._watch
+        if watch is not None and watch.unchanged():
+            params = watch.params
+        else:
+            self._watch = watch = _Watch.of(self.model)
+            params = watch.params if watch is not None else list(self.model.parameters())
         same = cached is not None and _same_values(params, cached.replay.params)
         if not same:
             self._parts = _parts(self.model)  # parts may have been replaced with the parameters

@@ -55,6 +55,21 @@ def test_training_benchmark_runs_every_peer(monkeypatch, capsys):
     assert "digits epoch" in out and "MNIST-size step" in out and "x PyTorch float64" in out
 
 
+def test_training_benchmark_says_where_the_time_goes(monkeypatch, capsys):
+    """benchmarks/training.py --where at its smallest: every part of both steps is timed."""
+    for needed in ("torch", "micrograd", "sklearn"):
+        pytest.importorskip(needed)
+    path = PATH.parent / "training.py"
+    spec = importlib.util.spec_from_file_location("bench_training", path)
+    training = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(training)
+    monkeypatch.setattr("sys.argv", [str(path), "--where", "--repeats", "1", "--block", "1"])
+    training.main()
+    out = capsys.readouterr().out
+    assert "digits step" in out and "MNIST-size step" in out
+    assert out.count("the replay's numpy work") == 2 and out.count("optimizer.zero_grad") == 2
+
+
 @pytest.mark.parametrize("graph", ["chain", "mixed"])
 def test_every_design_computes_what_autograd_lite_computes(graph, monkeypatch):
     """benchmarks/designs.py's engines are fair measuring sticks: same values, same gradients."""

@@ -136,6 +136,76 @@ def test_an_nn_mlps_replaced_parameters_are_seen():
     assert got == pytest.approx(scalar_loss_and_grads(model, nn.losses.cross_entropy, X, y.tolist())[0], rel=REL)
 
 
+def _replace_w_item(model):
+    model.layers[1].neurons[1].w[2] = Value(3.0)
+
+
+def _replace_b(model):
+    model.layers[0].neurons[0].b = Value(0.25)
+
+
+def _replace_w_list(model):
+    model.layers[0].neurons[2].w = [Value(0.5), Value(-0.5)]
+
+
+def _replace_neuron(model):
+    model.layers[1].neurons[0] = nn.Neuron(3, "linear", seed=9)
+
+
+def _replace_layer(model):
+    model.layers[0] = nn.Layer(2, 3, seed=8)
+
+
+@real_nn
+@pytest.mark.parametrize("replace", [_replace_w_item, _replace_b, _replace_w_list, _replace_neuron, _replace_layer],
+                         ids=lambda f: f.__name__[1:])
+def test_parameters_are_gathered_once_and_any_replacement_is_still_seen(replace, monkeypatch):
+    """A step proves the parameters unchanged by comparing what each module holds with a record (a
+    list comparison in C) instead of walking `parameters()`; every kind of replacement is seen."""
+    model, X, y = nn.MLP(2, [3, 2], seed=4), np.ones((4, 2)), np.array([0, 1, 1, 0])
+    trainer = BatchedTrainer(model, nn.losses.cross_entropy)
+    trainer.loss_and_grads(X, y)
+    (program,) = trainer._programs.values()
+    calls = []
+    walk = nn.Module.parameters
+    monkeypatch.setattr(nn.Module, "parameters", lambda self: calls.append(self) or walk(self))
+    model.zero_grad()
+    calls.clear()
+    trainer.loss_and_grads(X, y)
+    assert calls == [] and next(iter(trainer._programs.values())) is program
+    replace(model)
+    model.zero_grad()
+    got = trainer.loss_and_grads(X, y)
+    assert calls and next(iter(trainer._programs.values())) is not program
+    assert got == pytest.approx(scalar_loss_and_grads(model, nn.losses.cross_entropy, X, y.tolist())[0], rel=REL)
+
+
+@real_nn
+def test_a_module_with_its_own_parameters_is_asked_at_every_step():
+    class Tied(nn.Module):  # its parameters() is not read off its members: no record can vouch for it
+        def __init__(self):
+            self.mlp = nn.MLP(2, [2, 1], seed=3)
+            self.use_b = True
+
+        def named_members(self):
+            return (("mlp", self.mlp),)
+
+        def parameters(self):
+            return self.mlp.parameters() if self.use_b else self.mlp.parameters()[:-1]
+
+        def forward(self, x):
+            return self.mlp(x)
+
+    model, X, y = Tied(), np.ones((3, 2)), np.zeros(3)
+    trainer = BatchedTrainer(model, nn.losses.mse)
+    trainer.loss_and_grads(X, y)
+    (program,) = trainer._programs.values()
+    model.use_b = False  # the output bias is no longer trained: a new program
+    trainer.loss_and_grads(X, y)
+    assert next(iter(trainer._programs.values())) is not program
+    assert next(iter(trainer._programs.values())).replay.params == tuple(model.parameters())
+
+
 # -- BatchedTrainer with a stand-in model (the smallest thing with the contract's shape) -----------
 
 def mse(outputs, targets):

@@ -149,6 +149,83 @@ def test_setting_a_bad_learning_rate_later_is_refused_too():
     assert opt.lr == 1.0 and type(opt.lr) is float
 
 
+# -- a step writes the Values' slots unchecked: what makes that safe ------------------------------
+
+def _stepped(make, set_later=None, steps=2):
+    """The data of two parameters after `steps` steps of the optimiser `make` builds, each fed the same
+    gradients; `set_later(opt)` changes it after it is built."""
+    params = [Value(0.5), Value(-1.25)]
+    opt = make(params)
+    if set_later:
+        set_later(opt)
+    for k in range(steps):
+        opt.zero_grad()
+        params[0].grad, params[1].grad = 0.3 + k, -0.7 * k
+        opt.step()
+    return [p.data for p in params]
+
+
+@pytest.mark.parametrize("make, attribute, value", [
+    (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01), "momentum", 0.9),
+    (lambda ps: nn.optim.SGD(ps, lr=0.1, weight_decay=1.0), "weight_decay", 1.0),
+    (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.5, dampening=0.25), "dampening", 0.25),
+    (lambda ps: nn.optim.RMSprop(ps, alpha=0.5, momentum=0.5, centered=True), "alpha", 0.5),
+    (lambda ps: nn.optim.Adam(ps, lr=0.1, betas=(0.5, 0.75), weight_decay=2.0), "betas", (0.5, 0.75)),
+    (lambda ps: nn.optim.AdamW(ps, lr=0.1, eps=1e-3, weight_decay=0.5), "eps", 1e-3),
+], ids=["momentum", "weight_decay", "dampening", "alpha", "betas", "eps"])
+def test_a_hyper_parameter_set_later_as_another_kind_of_number_gives_the_same_floats(make, attribute, value):
+    import numpy as np
+
+    want = _stepped(make)
+    as_numpy = tuple(map(np.float64, value)) if isinstance(value, tuple) else np.float64(value)
+    got = _stepped(make, lambda opt: setattr(opt, attribute, as_numpy))
+    assert got == want and all(type(x) is float for x in got)
+    if value == 1.0:  # an int: the number the float arithmetic would have used
+        assert _stepped(make, lambda opt: setattr(opt, attribute, 1)) == want
+
+
+@pytest.mark.parametrize("make, attribute", [
+    (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9), "momentum"),
+    (lambda ps: nn.optim.SGD(ps, lr=0.1), "weight_decay"),
+    (lambda ps: nn.optim.RMSprop(ps), "eps"),
+    (lambda ps: nn.optim.Adam(ps), "betas"),
+])
+@pytest.mark.parametrize("make_bad", [lambda: "0.9", lambda: Value(0.9), lambda: None], ids=["str", "Value", "None"])
+def test_a_non_number_hyper_parameter_set_later_stops_the_first_step_before_it_writes(make, attribute, make_bad):
+    """Before a step wrote its results unchecked, SGD's first step went through with momentum='0.9'
+    (it only tests momentum != 0); now every step reads its hyper-parameters as floats first."""
+    params = [Value(0.5), Value(-1.25)]
+    opt, bad = make(params), make_bad()  # the Value made inside the test: none outlives it
+    setattr(opt, attribute, (0.9, bad) if attribute == "betas" else bad)
+    for p in params:
+        p.grad = 0.5
+    with pytest.raises(TypeError):
+        opt.step()
+    assert [p.data for p in params] == [0.5, -1.25] and opt.steps == 0
+
+
+def test_a_loaded_state_is_read_as_floats():
+    import numpy as np
+
+    def make(ps):
+        return nn.optim.Adam(ps, lr=0.1)
+
+    params = [Value(0.5), Value(-1.25)]
+    opt = make(params)
+    for p in params:
+        p.grad = 0.5
+    opt.step()
+    state = opt.state_dict()
+    numpy_state = {"steps": state["steps"], "state": {k: [np.float64(x) for x in v] for k, v in state["state"].items()}}
+    for saved in (state, numpy_state):
+        again = make([Value(0.5), Value(-1.25)])
+        again.load_state_dict(saved)
+        assert again.state_dict() == state
+        assert all(type(x) is float for v in again.state_dict()["state"].values() for x in v)
+    with pytest.raises(TypeError, match="optimizer state 'exp_avg'"):
+        make(params).load_state_dict({"steps": 1, "state": {"exp_avg": ["0.1", "0.2"]}})
+
+
 def test_the_comparison_can_fail():
     """A gradient stream off by one part in a million gives another trajectory, and the check says so."""
     case = next(c for c in GOLDEN["cases"] if c["optimizer"] == "Adam")
