@@ -163,12 +163,12 @@ def install(operations: list[type[Operation]], value_class: type, constant: Call
     the general versions for any other number."""
     for operation in operations:
         if operation.arity is None:
-            operation.apply = staticmethod(lambda *x, operation=operation: general_apply(operation, *x))
-            operation.chain_rule = staticmethod(general_chain_rule)
+            operation.apply = lambda *x, operation=operation: general_apply(operation, *x)
+            operation.chain_rule = general_chain_rule
             continue
         namespace = {"xp": floatmath, "Value": value_class, "constant": constant, "node": node,
                      "OPERATION": operation, "modes": modes, "new": object.__new__,
                      "sequence": sequence}
         _compile(source(operation), f"<autograd_lite.specialise: {operation.__name__}>", namespace)
-        operation.apply = staticmethod(namespace["apply"])
-        operation.chain_rule = staticmethod(namespace["chain_rule"])
+        operation.apply = namespace["apply"]
+        operation.chain_rule = namespace["chain_rule"]
