@@ -18,11 +18,17 @@ and ``collapse=True`` draws each such group as a single node. Groups are drawn i
 their `Group.key` (neuron 1 of a layer on top), and every node's out-edges in the order of their
 heads' keys and `Label.index` (the engine never reads label text). Leaves that feed one operation
 and nothing else (a neuron's weights and bias) stack in the order the operation names them: w_j1,
-..., w_jn, then b, top to bottom (left to right when ``rankdir="TB"``). When collapsed, each dense
-block of edges (m sources each feeding the same n groups, as a layer feeds the next) is drawn
-through one small "m × n, all pairs" node. A graph of more than ``max_nodes``
-Values (500 by default) raises `DiagramTooLarge` instead of producing an unreadable picture; the
-message suggests the grouped view.
+..., w_jn, then b, top to bottom (left to right when ``rankdir="TB"``).
+
+Dot orders the nodes of a rank only to cross fewer edges, and a layer's neurons, each fed by every
+input, cross as many in any order; so the order is built in. The stacks of a layer's neurons join
+end to end (w_11, ..., b_1, w_21, ..., b_2, ...) and a network's inputs stack too, in index order
+(`_stacks`).
+
+When collapsed, each dense block of edges (m sources each feeding the same n groups, as a layer
+feeds the next) is drawn through one small "m × n, all pairs" node. A graph of more than
+``max_nodes`` Values (500 by default) raises `DiagramTooLarge` instead of producing an unreadable
+picture; the message suggests the grouped view.
 """
 
 from __future__ import annotations
@@ -264,21 +270,46 @@ def _stacks(order: list[Value], group_of: Mapping[Value, Group], collapse: bool,
     leaf operands (two or more) in its own cluster that feed nothing else, in operand order (for a
     neuron's weighted sum: w_j1, ..., w_jn, b). Each such leaf sits in the rank just before its
     operation anyway; a leaf that feeds other operations too (an RNN's shared weight) is left
-    where dot puts it, as is one in another cluster (an edge in one rank stays in one cluster)."""
+    where dot puts it, as is one in another cluster (an edge in one rank stays in one cluster).
+
+    Siblings in one cluster (`_sibling_key`: the z[l]_j of layer l) share one stack, in index
+    order: their operations' stacks end to end (w_11, ..., b_1, w_21, ..., b_2, ...), which puts the
+    neurons of a layer cluster, or of a graph drawn without clusters, in index order; sibling leaves
+    that no operation stacks (a network's inputs a[0]_k) make one stack too. Without it dot places
+    them as it likes: every input feeds every neuron, so no order crosses fewer edges than another."""
     consumers: dict[Value, int] = {}
     for node in order:
         for p in dict.fromkeys(node.parents):
             consumers[p] = consumers.get(p, 0) + 1
-    stacks: dict[Group | None, list[list[str]]] = {}
+    joined: dict[tuple[Group | None, object], list[tuple[tuple[int, ...], list[str]]]] = {}
+    stacked: set[Value] = set()
     for node in order:
         key = group_of.get(node)
         if node.is_leaf or (collapse and key is not None):
             continue
-        stack = [ids[p] for p in dict.fromkeys(node.parents)
+        stack = [p for p in dict.fromkeys(node.parents)
                  if p.is_leaf and consumers[p] == 1 and group_of.get(p) == key]
+        if len(stack) > 1:
+            stacked.update(stack)
+            joined.setdefault((key, _sibling_key(node) or node), []).append((_index(node), [ids[p] for p in stack]))
+    for node in order:
+        key = group_of.get(node)
+        if (node.is_leaf and not node.is_constant and node not in stacked and _sibling_key(node) is not None
+                and not (collapse and key is not None)):
+            joined.setdefault((key, _sibling_key(node)), []).append((_index(node), [ids[node]]))
+    stacks: dict[Group | None, list[list[str]]] = {}
+    for (key, _), parts in joined.items():
+        stack = [node_id for _, part in sorted(parts, key=lambda part: part[0]) for node_id in part]
         if len(stack) > 1:
             stacks.setdefault(key, []).append(stack)
     return stacks
+
+
+def _sibling_key(node: Value) -> tuple[str, tuple[int, ...]] | None:
+    """What `node` shares with its siblings: its role and its indices but the last (z[1]_1, z[1]_2,
+    ... share ("z", (1,)); a[0]_1, a[0]_2, ... share ("input", (0,))); None without two indices."""
+    index = _index(node)
+    return (role(node), index[:-1]) if len(index) > 1 else None
 
 
 def _stack_in_order(g: graphviz.Digraph, stacks: list[list[str]], backwards: bool) -> None:
