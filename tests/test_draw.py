@@ -146,13 +146,16 @@ def nn_graph():
 
 
 def cluster_blocks(source: str) -> dict[str, str]:
-    return dict(re.findall(r"subgraph (cluster_\w+) \{(.*?)\n\t\}", source, re.S))
+    """Each cluster's block of DOT `source` by name, nested ones too (a layer's neurons share one)."""
+    blocks = re.findall(r"(?=^(\t+)subgraph (cluster_\w+) \{(.*?)\n\1\})", source, re.M | re.S)
+    return {name: block for _, name, block in blocks}
 
 
 def test_group_by_neuron_puts_each_neurons_nodes_in_its_cluster():
     model, trace, loss = nn_graph()
     blocks = cluster_blocks(draw(loss, group="neuron").source)
-    assert set(blocks) == {"cluster_g1_1", "cluster_g1_2", "cluster_g1_3", "cluster_g2_1"}
+    # Layer 1's neurons are drawn inside an invisible cluster of their own, which keeps them in order.
+    assert set(blocks) == {"cluster_f1", "cluster_g1_1", "cluster_g1_2", "cluster_g1_3", "cluster_g2_1"}
     for j in (1, 2, 3):
         block = blocks[f"cluster_g1_{j}"]
         assert box_names(block) == {f"w[1]_{j}1", f"w[1]_{j}2", f"b[1]_{j}", f"z[1]_{j}", f"a[1]_{j}"}
@@ -331,8 +334,8 @@ def svg_positions(svg: str) -> dict[str, tuple[float, float]]:
 
     found = {}
     for g in ET.fromstring(svg).iter(SVG + "g"):
-        if g.get("class") in ("node", "cluster"):
-            text = g.find(".//" + SVG + "text")
+        text = g.find(".//" + SVG + "text")
+        if g.get("class") in ("node", "cluster") and text is not None:  # not an invisible cluster
             name = g.find(SVG + "title").text if g.get("class") == "node" else text.text
             found[name] = (float(text.get("x")), float(text.get("y")))
     return found
@@ -376,6 +379,46 @@ def test_neuron_clusters_in_index_order(program):
     pos = svg_positions(draw(loss, group="neuron", max_nodes=None).svg(program))
     ys = [pos[f"neuron [1]_{j}"][1] for j in range(1, 13)]
     assert ys == sorted(ys)
+
+
+def sum_of_squares(outputs):
+    loss = outputs[0] ** 2
+    for output in outputs[1:]:
+        loss = loss + output ** 2
+    return loss
+
+
+@programs
+@pytest.mark.parametrize("nin, sizes, rankdir", [
+    pytest.param(nin, sizes, rankdir, id=f"{nin} inputs, {sizes}, {rankdir}") for nin, sizes, rankdir in [
+        (2, [3, 1], "LR"), (5, [5, 3, 1], "LR"), (11, [6, 1], "LR"), (3, [4, 4, 2], "LR"), (1, [3, 3], "LR"),
+        (8, [7, 2, 1], "LR"), (2, [1, 5, 8, 1], "LR"), (4, [6, 3, 2], "TB")]
+])
+def test_neurons_and_inputs_are_drawn_in_index_order_in_every_layer(program, nin, sizes, rankdir):
+    # Inputs fed alike into every neuron: no order of the neurons crosses fewer edges than another, so
+    # dot used to keep whichever it tried last (neurons 2, 3, 1 of MLP(2, [3, 1])).
+    model = MLP(nin, sizes, seed=0)
+    trace = model.trace([0.1 * k - 0.3 for k in range(nin)])
+    loss = sum_of_squares(trace.a[-1])
+    axis = 1 if rankdir == "LR" else 0  # top to bottom, or left to right
+
+    def in_order(places):
+        return all(a < b for a, b in zip(places, places[1:]))
+
+    for group, collapse in [("neuron", False), ("layer", False), ("neuron", True)]:
+        svg = draw(loss, group=group, collapse=collapse, rankdir=rankdir, max_nodes=None).svg(program)
+        pos = svg_positions(svg)
+        at = {node["texts"][0]: pos[node_id][axis] for node_id, node in svg_nodes(svg).items() if node["texts"]}
+        assert in_order([at[f"a[0]_{k}"] for k in range(1, nin + 1)]), (group, collapse)
+        for l, n in enumerate(sizes, 1):
+            if collapse:
+                assert in_order([pos[f"g{l}_{j}"][axis] for j in range(1, n + 1)]), (l, group, collapse)
+                continue
+            assert in_order([at[f"z[{l}]_{j}"] for j in range(1, n + 1)]), (l, group)
+            if group == "neuron":
+                assert in_order([pos[f"neuron [{l}]_{j}"][axis] for j in range(1, n + 1)]), l
+            for neuron in model.layers[l - 1].neurons:  # and each neuron's w_j1, ..., w_jn, b still in order
+                assert in_order([at[str(v.label)] for v in (*neuron.w, neuron.b)]), (l, group, str(neuron.b.label))
 
 
 def test_only_leaves_that_feed_one_operation_alone_are_stacked():
