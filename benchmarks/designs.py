@@ -11,7 +11,9 @@ before each, the collector on, medians, micrograd's time over the design's in th
 - ``tuple``: the first autograd_lite design -- operands in a ``parents`` tuple (two GC-tracked
   objects per node), the op table's local derivatives called at every node, a visited set.
 - ``autograd_lite``: the engine itself -- two operand slots (one object per node), node building
-  and the chain-rule step generated from the op table, constants as leaves.
+  and the chain-rule step generated from the op table, numbers folded into the node until
+  ``parents`` is asked for, the backward order by a creation number (a breadth-first walk with a
+  visited set, then a sort).
 - ``stored``: local derivatives computed in the forward pass and kept on the node (two more slots),
   one uniform backward loop with no call per node, a visit stamp instead of a set.
 - ``folded``: ``stored`` plus numbers folded into the operation (``y * 0.5`` keeps 0.5 in the node,
