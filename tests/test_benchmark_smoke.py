@@ -39,33 +39,30 @@ def test_deepest_chain_reports_how_it_failed():
     assert 500 < depth < 1000 and "RecursionError" in why
 
 
-def test_training_benchmark_runs_every_peer(monkeypatch, capsys):
-    """benchmarks/training.py at its smallest: every peer takes a step from the same weights."""
+def run_training_benchmark(monkeypatch, capsys, *options: str) -> str:
+    """benchmarks/training.py at its smallest (one repetition, blocks of one step): what it prints."""
     for needed in ("torch", "micrograd", "sklearn"):
         pytest.importorskip(needed)
     path = PATH.parent / "training.py"
     spec = importlib.util.spec_from_file_location("bench_training", path)
     training = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(training)
-    monkeypatch.setattr("sys.argv", [str(path), "--repeats", "1", "--block", "1"])
+    monkeypatch.setattr("sys.argv", [str(path), *options, "--repeats", "1", "--block", "1"])
     training.main()  # asserts internally that every peer's first loss agrees
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_training_benchmark_runs_every_peer(monkeypatch, capsys):
+    """Every peer takes a step from the same weights."""
+    out = run_training_benchmark(monkeypatch, capsys)
     for peer in ("autograd_lite batched", "autograd_lite scalar", "micrograd 0.1.0", "PyTorch float64"):
         assert peer in out
     assert "digits epoch" in out and "MNIST-size step" in out and "x PyTorch float64" in out
 
 
 def test_training_benchmark_says_where_the_time_goes(monkeypatch, capsys):
-    """benchmarks/training.py --where at its smallest: every part of both steps is timed."""
-    for needed in ("torch", "micrograd", "sklearn"):
-        pytest.importorskip(needed)
-    path = PATH.parent / "training.py"
-    spec = importlib.util.spec_from_file_location("bench_training", path)
-    training = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(training)
-    monkeypatch.setattr("sys.argv", [str(path), "--where", "--repeats", "1", "--block", "1"])
-    training.main()
-    out = capsys.readouterr().out
+    """--where: every part of both steps is timed."""
+    out = run_training_benchmark(monkeypatch, capsys, "--where")
     assert "digits step" in out and "MNIST-size step" in out
     assert out.count("the replay's numpy work") == 2 and out.count("optimizer.zero_grad") == 2
 
