@@ -1,4 +1,5 @@
-"""Thread-local modes -- the engine's only mutable state -- and `no_grad()`.
+"""Thread-local modes -- with the node counter (`autograd_lite.value.sequence`), the engine's only
+state -- and `no_grad()`.
 
 Modes are entered with context managers (`no_grad()` here, `detect_anomaly()` in
 `autograd_lite.anomaly`), nest, and affect only the thread that enters them, as in PyTorch.
