@@ -10,9 +10,10 @@ node applies the chain rule to its operands:
 (`autograd_lite.ops`) supplies each operand's share ``(d node / d x_i) * dL/dnode``.
 
 This module reads nodes only through their attributes (``operation``, ``parents``, the operand slots
-``_a`` and ``_b``, ``_data``, ``_grad``) and imports nothing above it: `autograd_lite.value` builds
-on it. A number mixed into an operation (the 0.5 in ``y * 0.5``) is kept in its slot as a float
-until something asks for the node's ``parents``, which makes it a constant leaf.
+``_a`` and ``_b``, ``_data``, ``_grad``, the creation number ``_sequence``) and imports nothing
+above it: `autograd_lite.value` builds on it. A number mixed into an operation (the 0.5 in
+``y * 0.5``) is kept in its slot as a float until something asks for the node's ``parents``, which
+makes it a constant leaf.
 """
 
 from __future__ import annotations

@@ -275,21 +275,17 @@ def node(operation: type[Operation], data: float, a: Any, b: Any = None) -> Valu
     out._data = data
     out._grad = 0.0
     out.label = ""
-    if modes.plain:  # recording and not checking: nearly always
-        out.operation = operation
-        out._a = a
-        out._b = b
-        out._sequence = next(sequence)
-        return out
-    out.operation = None
-    if modes.anomaly:
-        check_forward(operation, data, tuple(map(constant, (a, b))) if operation.arity == 2 else
-                      (a,) if operation.arity == 1 else a)
-    if modes.grad_enabled:
-        out.operation = operation
-        out._a = a
-        out._b = b
-        out._sequence = next(sequence)
+    if not modes.plain:  # checking, or not recording: rarely
+        if modes.anomaly:
+            check_forward(operation, data, tuple(map(constant, (a, b))) if operation.arity == 2 else
+                          (a,) if operation.arity == 1 else a)
+        if not modes.grad_enabled:
+            out.operation = None
+            return out
+    out.operation = operation
+    out._a = a
+    out._b = b
+    out._sequence = next(sequence)
     return out
 
 
