@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from . import floatmath
-from .modes import mode
+from .modes import anomaly_var, mode
 
 if TYPE_CHECKING:
     from .ops import Operation
@@ -30,7 +30,7 @@ class AnomalyError(FloatingPointError):
 def detect_anomaly() -> AbstractContextManager[None]:
     """Raise `AnomalyError` at the first operation whose forward turns finite operands into nan or
     inf, or whose backward turns a finite gradient into a nan one. Slower; for debugging."""
-    return mode("anomaly", True)
+    return mode(anomaly_var, True)
 
 
 def _raise(what: str, operation: type[Operation], parents: tuple[Value, ...]) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import floatmath
 from .anomaly import check_backward
-from .modes import modes
+from .modes import anomaly
 
 if TYPE_CHECKING:
     from .value import Value
@@ -148,7 +148,7 @@ def start_backward_pass(root: Value, grad: float, order: list[Value] | None = No
 def backward(root: Value, grad: float = 1.0) -> None:
     """See `Value.backward`: the chain rule at every interior node, from the root down."""
     order = start_backward_pass(root, grad)
-    if modes.anomaly:
+    if anomaly():
         for node in order:
             check_backward(node, chain_rule_step(node))
         return

@@ -10,7 +10,9 @@ their parameters renamed, so the table stays the only place the mathematics is w
 - ``operation.apply(a, b)``: the node made from two Values or numbers (a float is folded into the
   node, kept in its operand slot until ``parents`` makes it a constant leaf; another real number
   becomes a constant leaf; anything else gives ``NotImplemented``, so Python reports an unsupported
-  operand);
+  operand). `Value` binds it as the operator itself (``__mul__ = Mul.apply``): a method calling it
+  would cost a second Python call per node. A one-operand ``apply`` is named after its operation
+  (``def relu(a)``), so Python's messages about ``x.relu(3)`` name the method;
 - ``operation.chain_rule(node)``: ``x_i.grad += share_i`` for each operand (a folded number has no
   grad to update), returning the shares: `autograd_lite.backward.general_chain_rule` unrolled.
 
@@ -25,26 +27,27 @@ import ast
 import inspect
 import linecache
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import floatmath
-from .modes import modes
+from .backward import general_chain_rule
+from .modes import plain
 from .ops import Operation
 
 # `autograd_lite.value.node` builds every node; while operations are recorded and not checked (the
-# thread's modes.plain, nearly always) the generated apply builds it itself, with the same lines.
+# thread's plain() mode, nearly always) the generated apply builds it itself, with the same lines.
 _BUILD = """\
-    if modes.plain:
+    if plain():
         out = new(Value)
         out._data = data
         out._grad = 0.0
         out.label = ""
-        out.operation = OPERATION
+        out.operation = {operation}
         out._a = a
 {b}        out._sequence = next(sequence)
         return out
-    return node(OPERATION, data, a{b_arg})
+    return node({operation}, data, a{b_arg})
 """
 
 _OPERAND = """\
@@ -61,9 +64,9 @@ _OPERAND = """\
 """
 
 _APPLY = {
-    1: "def apply(a):\n    a_data = a._data\n{forward}\n" + _BUILD.format(b="", b_arg=""),
+    1: "def {name}(a):\n    a_data = a._data\n{forward}\n" + _BUILD.format(b="", b_arg="", operation="{operation}"),
     2: "def apply(a, b):\n" + _OPERAND.format(x="a") + _OPERAND.format(x="b") + "{forward}\n"
-       + _BUILD.format(b="        out._b = b\n", b_arg=", b"),
+       + _BUILD.format(b="        out._b = b\n", b_arg=", b", operation="{operation}"),
 }
 
 _CHAIN_RULE = {
@@ -130,7 +133,8 @@ def _forward_source(operation: type[Operation]) -> str:
     n = operation.arity
     operands = ["a_data", "b_data"][:n]
     body, _ = _inline(operation.forward, dict(zip(["xp", *operands], ["xp", *operands])), ["data"])
-    return _APPLY[n].format(forward=body)
+    name = operation.name if operation.name.isidentifier() else "apply"
+    return _APPLY[n].format(forward=body, name=name, operation=operation.__name__)
 
 
 def _chain_rule_source(operation: type[Operation]) -> str:
@@ -152,23 +156,34 @@ def source(operation: type[Operation]) -> str:
     return _forward_source(operation) + "\n\n" + _chain_rule_source(operation)
 
 
-def _compile(text: str, filename: str, namespace: dict[str, Any]) -> None:
+def _compile(text: str, filename: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """The functions `text` defines, whose global names are looked up in `namespace` when they run."""
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)  # for tracebacks
-    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 - our own source, made from the table
+    defined: dict[str, Any] = {}
+    exec(compile(text, filename, "exec"), namespace, defined)  # noqa: S102 - our own source, made from the table
+    return defined
 
 
-def install(operations: list[type[Operation]], value_class: type, constant: Callable, node: Callable,
-            general_apply: Callable, general_chain_rule: Callable, sequence: Iterator[int]) -> None:
+def install(operations: Iterable[type[Operation]], namespace: dict[str, Any]) -> None:
     """Give every operation its ``apply`` and ``chain_rule``: generated for one and two operands,
-    the general versions for any other number."""
+    the general versions for any other number.
+
+    `namespace` holds the global names of the generated code; install adds its own (``xp``,
+    ``plain``, ``new`` and the operations by class name), and the caller the engine's: ``Value``,
+    ``constant``, ``node``, ``sequence`` and ``general_apply``. It may add them after this call
+    (Python looks a function's global names up when it runs), so that `Value` can bind the
+    generated code as its operators.
+    """
+    operations = list(operations)
+    namespace.update({"xp": floatmath, "plain": plain, "new": object.__new__},
+                     **{operation.__name__: operation for operation in operations})
     for operation in operations:
+        filename = f"<autograd_lite.specialise: {operation.__name__}>"
         if operation.arity is None:
-            operation.apply = lambda *x, operation=operation: general_apply(operation, *x)
+            text = f"def apply(*operands):\n    return general_apply({operation.__name__}, *operands)\n"
+            operation.apply = _compile(text, filename, namespace)["apply"]
             operation.chain_rule = general_chain_rule
             continue
-        namespace = {"xp": floatmath, "Value": value_class, "constant": constant, "node": node,
-                     "OPERATION": operation, "modes": modes, "new": object.__new__,
-                     "sequence": sequence}
-        _compile(source(operation), f"<autograd_lite.specialise: {operation.__name__}>", namespace)
-        operation.apply = namespace["apply"]
-        operation.chain_rule = namespace["chain_rule"]
+        apply, chain_rule = _compile(source(operation), filename, namespace).values()
+        operation.apply = apply
+        operation.chain_rule = chain_rule

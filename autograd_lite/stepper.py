@@ -39,7 +39,7 @@ from . import floatmath
 from .anomaly import check_backward
 from .backward import chain_rule_step, local_gradients, start_backward_pass, topological_order
 from .escape import html_lines, html_text
-from .modes import modes
+from .modes import anomaly
 from .naming import NUMBER_FORMAT, grad_name, node_names, number_formatter
 from .value import Value, real
 
@@ -184,7 +184,7 @@ class BackwardStepper:
         before = tuple(p.grad for p in node.parents)
         now = recomputed(node)
         shares = chain_rule_step(node)
-        if modes.anomaly:
+        if anomaly():
             check_backward(node, shares)
         local = local_gradients(node)
         stale = None if now == node.data or (now != now and node.data != node.data) else now

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import floatmath, specialise
 from .anomaly import check_forward
 from .backward import backward as backpropagate
-from .backward import general_chain_rule
-from .modes import modes
+from .modes import anomaly, grad_enabled_var, plain
 from .ops import (
     OPERATIONS,
     Abs,
@@ -65,6 +64,20 @@ def real(x: Any, who: str = "Value()") -> float:
         raise TypeError(f"{who} takes a real number, got a Value ({x!r}); "
                         "use value.detach() for a new leaf with the same data")
     raise TypeError(f"{who} takes a real number, got {x!r} of type {type(x).__name__}")
+
+
+#: Numbers for the nodes operations make, in the order they are made, as PyTorch's ``sequence_nr``:
+#: a node is made after its operands, so its number is larger than theirs, and the backward pass
+#: visits nodes newest first (`autograd_lite.backward.backward_order`). It is the one thing shared
+#: between threads; itertools.count is atomic under the GIL, and the numbers only order nodes.
+sequence = itertools.count(1)
+
+#: The global names of the code generated from the table (`autograd_lite.specialise`). It is made
+#: before `Value`, which binds it as its operators; the names it uses that are defined further down
+#: (Value, constant, node, apply) are added at the end of this module -- a function looks its
+#: global names up when it runs.
+generated: dict[str, Any] = {"sequence": sequence}
+specialise.install(OPERATIONS.values(), generated)
 
 
 class Value:
@@ -142,66 +155,41 @@ class Value:
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self._data, self.label)
 
-    # -- operations: each applies its entry of the table (autograd_lite.ops) -------------------
-    # ``Mul.apply(a, b)`` is the node a * b, built by `node` below (its code is generated from the
-    # table by autograd_lite.specialise). A number mixed in becomes a constant leaf; any other type
-    # gives Python's own "unsupported operand" error (apply returns NotImplemented).
-    def __add__(self, other: Any) -> Value:
-        return Add.apply(self, other)
+    # -- operations: each is its row of the table (autograd_lite.ops) -----------------------------
+    # ``x * y`` calls ``Mul.apply(x, y)``, which builds the node x * y with code generated from the
+    # table's row (``print(autograd_lite.specialise.source(Mul))`` shows it): bound as the operator
+    # itself, not called from a method, it costs one Python call per node instead of two (a tenth
+    # of a chain's time). A number mixed in is folded into the node (or becomes a constant leaf);
+    # any other type gives Python's own "unsupported operand" error (apply returns NotImplemented).
+    # ``2 * x`` is Python's reflected call ``x.__rmul__(2)``, which hands the operands back in order.
+    __add__ = Add.apply
+    __sub__ = Sub.apply
+    __mul__ = Mul.apply
+    __truediv__ = Div.apply
+    __pow__ = Pow.apply
+    __neg__ = Neg.apply
+    __abs__ = abs = Abs.apply
+    exp = Exp.apply
+    log = Log.apply
+    tanh = Tanh.apply
+    sigmoid = Sigmoid.apply
+    relu = Relu.apply
+    sqrt = Sqrt.apply
 
     def __radd__(self, other: Any) -> Value:
         return Add.apply(other, self)
 
-    def __sub__(self, other: Any) -> Value:
-        return Sub.apply(self, other)
-
     def __rsub__(self, other: Any) -> Value:
         return Sub.apply(other, self)
-
-    def __mul__(self, other: Any) -> Value:
-        return Mul.apply(self, other)
 
     def __rmul__(self, other: Any) -> Value:
         return Mul.apply(other, self)
 
-    def __truediv__(self, other: Any) -> Value:
-        return Div.apply(self, other)
-
     def __rtruediv__(self, other: Any) -> Value:
         return Div.apply(other, self)
 
-    def __pow__(self, other: Any) -> Value:
-        return Pow.apply(self, other)
-
     def __rpow__(self, other: Any) -> Value:
         return Pow.apply(other, self)
-
-    def __neg__(self) -> Value:
-        return Neg.apply(self)
-
-    def __abs__(self) -> Value:
-        return Abs.apply(self)
-
-    def abs(self) -> Value:
-        return Abs.apply(self)
-
-    def exp(self) -> Value:
-        return Exp.apply(self)
-
-    def log(self) -> Value:
-        return Log.apply(self)
-
-    def tanh(self) -> Value:
-        return Tanh.apply(self)
-
-    def sigmoid(self) -> Value:
-        return Sigmoid.apply(self)
-
-    def relu(self) -> Value:
-        return Relu.apply(self)
-
-    def sqrt(self) -> Value:
-        return Sqrt.apply(self)
 
     # -- gradients -------------------------------------------------------------------------------
     def backward(self, grad: float = 1.0) -> None:
@@ -231,12 +219,6 @@ class Const(Value):
 
 
 _new = object.__new__
-
-#: Numbers for the nodes operations make, in the order they are made, as PyTorch's ``sequence_nr``:
-#: a node is made after its operands, so its number is larger than theirs, and the backward pass
-#: visits nodes newest first (`autograd_lite.backward.backward_order`). It is the one thing shared
-#: between threads; itertools.count is atomic under the GIL, and the numbers only order nodes.
-sequence = itertools.count(1)
 
 
 def constant(x: Any) -> Value:
@@ -275,11 +257,11 @@ def node(operation: type[Operation], data: float, a: Any, b: Any = None) -> Valu
     out._data = data
     out._grad = 0.0
     out.label = ""
-    if not modes.plain:  # checking, or not recording: rarely
-        if modes.anomaly:
+    if not plain():  # checking, or not recording: rarely
+        if anomaly():
             check_forward(operation, data, tuple(map(constant, (a, b))) if operation.arity == 2 else
                           (a,) if operation.arity == 1 else a)
-        if not modes.grad_enabled:
+        if not grad_enabled_var.get():
             out.operation = None
             return out
     out.operation = operation
@@ -301,7 +283,7 @@ def apply(operation: type[Operation], *operands: Any) -> Value:
     return node(operation, data, *parents)
 
 
-specialise.install(list(OPERATIONS.values()), Value, constant, node, apply, general_chain_rule, sequence)
+generated.update(Value=Value, constant=constant, node=node, general_apply=apply)
 
 
 def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
