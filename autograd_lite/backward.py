@@ -68,8 +68,9 @@ def backward_order(root: Value) -> list[Value]:
     The walk that finds the nodes is breadth-first over a list that grows while it is read, with the
     set of nodes already met; a folded number (a float in an operand slot) and a leaf are not
     interior, and are passed over. Python's sort does the ordering, in C, and is close to linear on
-    the nearly sorted list a breadth-first walk gives. The walk reads the operand slots of one- and
-    two-operand nodes directly (the general loop is the last branch): 1.4x faster on a chain.
+    the nearly sorted list a breadth-first walk gives. The walk reads the operand slots directly --
+    ``_a`` and ``_b`` (None for one operand), or all the operands as a tuple in ``_a`` -- rather
+    than through ``parents``: 1.4x faster on a chain.
     """
     if root.operation is None:
         return []
@@ -78,26 +79,20 @@ def backward_order(root: Value) -> list[Value]:
     add = met.add
     push = nodes.append
     for node in nodes:
-        arity = node.operation.arity
-        if arity == 2:
-            a = node._a
-            b = node._b
-            if type(a) is not float and a.operation is not None and a not in met:
-                add(a)
-                push(a)
-            if type(b) is not float and b.operation is not None and b not in met:
-                add(b)
-                push(b)
-        elif arity == 1:
-            a = node._a
-            if a.operation is not None and a not in met:
-                add(a)
-                push(a)
-        else:
-            for x in node._a:
+        a = node._a
+        if type(a) is tuple:
+            for x in a:
                 if x.operation is not None and x not in met:
                     add(x)
                     push(x)
+            continue
+        if type(a) is not float and a.operation is not None and a not in met:
+            add(a)
+            push(a)
+        b = node._b
+        if b is not None and type(b) is not float and b.operation is not None and b not in met:
+            add(b)
+            push(b)
     nodes.sort(key=_sequence, reverse=True)
     return nodes
 

@@ -64,7 +64,8 @@ _OPERAND = """\
 """
 
 _APPLY = {
-    1: "def {name}(a):\n    a_data = a._data\n{forward}\n" + _BUILD.format(b="", b_arg="", operation="{operation}"),
+    1: "def {name}(a):\n    a_data = a._data\n{forward}\n"
+       + _BUILD.format(b="        out._b = None\n", b_arg="", operation="{operation}"),
     2: "def apply(a, b):\n" + _OPERAND.format(x="a") + _OPERAND.format(x="b") + "{forward}\n"
        + _BUILD.format(b="        out._b = b\n", b_arg=", b", operation="{operation}"),
 }

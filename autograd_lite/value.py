@@ -92,7 +92,8 @@ class Value:
 
     # _data and _grad sit behind the `data` and `grad` properties, which check what is assigned;
     # the engine itself reads and writes the slots. _a and _b hold the operands: a unary node uses
-    # _a, a binary one both, an n-ary one (wsum, logsumexp) keeps them all as a tuple in _a.
+    # _a (its _b is None), a binary one both, an n-ary one (wsum, logsumexp) keeps them all as a
+    # tuple in _a.
     # _sequence numbers the nodes operations make in the order they are made (`sequence`).
     __slots__ = ("_data", "_grad", "label", "operation", "_a", "_b", "_sequence")
     # numpy must hand `np.float64(2) * x` to Value.__rmul__ instead of building an object array.

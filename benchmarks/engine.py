@@ -7,7 +7,8 @@ Three graphs, built with operations both engines have (+, * and relu), n operati
 
 - chain: y <- y * 0.5 + x, repeated: depth n;
 - wide:  sum_i a_i * b_i, products summed pairwise: depth log2 n;
-- mixed: a wide sum of relu'd products (3/5 of the nodes) followed by a deep chain (the rest).
+- mixed: a wide sum of relu'd products (3/8 of the nodes) followed by a deep chain (the rest): at
+  16,000 nodes, 2,000 relu'd products, then a 5,000-step chain, the mixed graph of the speed targets.
 
 Every timed run is preceded by an untimed gc.collect(); the collector stays enabled while it runs (its
 work is part of an engine's cost), the two engines alternate run by run, and each figure is the median
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import statistics
 import subprocess
 import sys
@@ -65,8 +67,8 @@ def wide(V: type, n: int) -> Any:
 
 
 def mixed(V: type, n: int) -> Any:
-    """s = sum_i relu(a_i * b_i) over n/5 pairs, then y <- y * 0.5 + s: n operation nodes."""
-    pairs = n // 5
+    """s = sum_i relu(a_i * b_i) over n/8 pairs, then y <- y * 0.5 + s: n operation nodes."""
+    pairs = n // 8
     s = V(0.0)
     for i in range(pairs):
         s = s + (V(0.01 * (i % 13) - 0.05) * V(0.5 - 0.01 * (i % 7))).relu()
@@ -77,6 +79,12 @@ def mixed(V: type, n: int) -> Any:
 
 
 GRAPHS: dict[str, Callable[[type, int], Any]] = {"chain": chain, "wide": wide, "mixed": mixed}
+
+# (nodes, runs) per graph. The mixed graph is also timed at 16,000 nodes, the size of the speed targets.
+_FULL = [(10**4, 21), (10**5, 5), (10**6, 3)]
+_QUICK = [(10**4, 11), (10**5, 3)]
+SIZES = {"full": {"chain": _FULL, "wide": _FULL, "mixed": [*_FULL[:1], (16_000, 21), *_FULL[1:]]},
+         "quick": {"chain": _QUICK, "wide": _QUICK, "mixed": [*_QUICK[:1], (16_000, 11), *_QUICK[1:]]}}
 
 
 def progress(message: str) -> None:
@@ -122,23 +130,51 @@ def time_once(V: type, graph: str, n: int) -> tuple[float, float]:
     return t1 - t0, t2 - t1
 
 
-def timings(sizes: dict[int, int], engines: dict[str, type]) -> list[dict]:
-    """Median forward and backward seconds per node, engines interleaved run by run; `sizes` maps a
-    node count to its number of runs."""
-    rows = []
-    for graph in GRAPHS:
-        for n, repeats in sizes.items():
-            progress(f"timing {graph} graphs of {n:,} nodes, {repeats} runs each")
-            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
-            for r in range(repeats):
-                order = list(engines) if r % 2 == 0 else list(engines)[::-1]
-                for name in order:
-                    runs[name].append(time_once(engines[name], graph, n))
-            row = {"graph": graph, "nodes": n, "runs": repeats}
+def timings(sizes: list[tuple[str, int, int]], engines: dict[str, type]) -> dict[tuple[str, int], dict]:
+    """Forward and backward seconds of every run, engines interleaved run by run: for each
+    (graph, nodes, runs) of `sizes`, each engine's list of (forward, backward)."""
+    raw = {}
+    for graph, n, repeats in sizes:
+        progress(f"timing {graph} graphs of {n:,} nodes, {repeats} runs each")
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
+        for r in range(repeats):
+            order = list(engines) if r % 2 == 0 else list(engines)[::-1]
+            for name in order:
+                runs[name].append(time_once(engines[name], graph, n))
+        raw[graph, n] = runs
+    return raw
+
+
+def pooled_timings(sizes: list[tuple[str, int, int]], engines: dict[str, type], processes: int) -> dict:
+    """`timings` in this process, or in `processes` fresh ones with their runs pooled: a process's
+    memory layout and collector state move every engine's times a little, and micrograd's a lot."""
+    if processes <= 1:
+        return in_big_thread(lambda: timings(sizes, engines))
+    raw: dict = {}
+    for k in range(processes):
+        progress(f"process {k + 1} of {processes}")
+        proc = subprocess.run([sys.executable, __file__, "--timings", json.dumps(sizes)],
+                              stdout=subprocess.PIPE, text=True, check=True)
+        for key, runs in json.loads(proc.stdout):
             for name, rs in runs.items():
-                row[name] = (statistics.median(f for f, _ in rs) / n, statistics.median(b for _, b in rs) / n,
-                             statistics.median(f + b for f, b in rs) / n)
-            rows.append(row)
+                raw.setdefault(tuple(key), {}).setdefault(name, []).extend(map(tuple, rs))
+    return raw
+
+
+def summarise(raw: dict, names: list[str]) -> list[dict]:
+    """Per graph and size: each engine's median forward, backward and total seconds per node, and
+    each peer's speed-up as the median (with lowest and highest) of its time over ours run by run."""
+    rows = []
+    for (graph, n), runs in raw.items():
+        row = {"graph": graph, "nodes": n, "runs": len(runs[names[0]])}
+        for name in names:
+            rs = runs[name]
+            row[name] = tuple(statistics.median(x) / n for x in ([f for f, _ in rs], [b for _, b in rs],
+                                                                  [f + b for f, b in rs]))
+        for peer in names[1:]:
+            ratios = sorted(sum(p) / sum(o) for p, o in zip(runs[peer], runs[names[0]]))
+            row["speedup", peer] = (statistics.median(ratios), ratios[0], ratios[-1])
+        rows.append(row)
     return rows
 
 
@@ -210,22 +246,23 @@ def deepest_chain(engine: str, cap: int, start: int = 250) -> tuple[int, str]:
     return good, failure
 
 
-def run(sizes: dict[int, int], memory_size: int, depth_cap: int, garbage_size: int,
-        engines: dict[str, type] | None = None) -> str:
-    """Measure everything and return the report as markdown. `sizes` maps node counts to numbers of runs."""
+def run(sizes: list[tuple[str, int, int]], memory_size: int, depth_cap: int, garbage_size: int,
+        engines: dict[str, type] | None = None, processes: int = 1) -> str:
+    """Measure everything and return the report as markdown. `sizes` lists (graph, nodes, runs)."""
     engines = engines or ENGINES
     names = list(engines)
     ours, peers = names[0], names[1:]
     out = []
 
-    rows = in_big_thread(lambda: timings(sizes, engines))
+    rows = summarise(pooled_timings(sizes, engines, processes), names)
     head = "| graph | nodes | runs | " + " | ".join(f"{n} fwd / bwd / total µs per node" for n in names)
-    head += "".join(f" | speedup vs {p}" for p in peers) + " |"
-    out += [f"Time per node, medians (Python {sys.version.split()[0]}):", "", head,
+    head += "".join(f" | speedup vs {p} (lowest-highest)" for p in peers) + " |"
+    pooled = f", {processes} processes pooled" if processes > 1 else ""
+    out += [f"Time per node, medians (Python {sys.version.split()[0]}{pooled}):", "", head,
             "|" + " --- |" * (3 + len(names) + len(peers))]
     for row in rows:
         cells = [" / ".join(f"{1e6 * t:.2f}" for t in row[n]) for n in names]
-        cells += [f"{row[p][2] / row[ours][2]:.1f}x" for p in peers]
+        cells += ["{:.1f}x ({:.1f}-{:.1f})".format(*row["speedup", p]) for p in peers]
         out.append(f"| {row['graph']} | {row['nodes']:,} | {row['runs']} | " + " | ".join(cells) + " |")
 
     progress("memory, cyclic garbage, deepest chains")
@@ -248,7 +285,7 @@ def run(sizes: dict[int, int], memory_size: int, depth_cap: int, garbage_size: i
 
     if peers:
         peer = peers[0]
-        speed = min(row[peer][2] / row[ours][2] for row in rows)
+        speed = min(row["speedup", peer][0] for row in rows)
         memory = max(mem[g, ours] / mem[g, peer] for g in GRAPHS)
         out += ["", f"Worst case: {speed:.1f}x faster per node than {peer}; "
                     f"<= half its memory per node: {memory:.2f} of it at worst; "
@@ -260,15 +297,23 @@ def run(sizes: dict[int, int], memory_size: int, depth_cap: int, garbage_size: i
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs")
+    parser.add_argument("--processes", type=int, default=1, metavar="N",
+                        help="time in N fresh processes and pool their runs (the README's figures: 3)")
     parser.add_argument("--probe", nargs=2, metavar=("ENGINE", "DEPTH"), help=argparse.SUPPRESS)
+    parser.add_argument("--timings", metavar="SIZES", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
         probe(args.probe[0], int(args.probe[1]))
         return
+    if args.timings:  # one process of a pooled run: raw timings as JSON
+        raw = in_big_thread(lambda: timings([tuple(size) for size in json.loads(args.timings)], ENGINES))
+        print(json.dumps([[key, runs] for key, runs in raw.items()]))
+        return
+    sizes = [(graph, n, runs) for graph in GRAPHS for n, runs in SIZES["quick" if args.quick else "full"][graph]]
     if args.quick:
-        print(run({10**4: 11, 10**5: 3}, memory_size=10**4, depth_cap=10**5, garbage_size=10**4))
+        print(run(sizes, memory_size=10**4, depth_cap=10**5, garbage_size=10**4, processes=args.processes))
     else:
-        print(run({10**4: 21, 10**5: 5, 10**6: 3}, memory_size=10**5, depth_cap=10**6, garbage_size=10**4))
+        print(run(sizes, memory_size=10**5, depth_cap=10**6, garbage_size=10**4, processes=args.processes))
 
 
 if __name__ == "__main__":

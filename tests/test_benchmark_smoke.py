@@ -23,9 +23,12 @@ def test_both_engines_build_the_same_function(graph):
                                                      leaves=False)) in (63, 64)
 
 
-def test_report_at_tiny_sizes():
-    report = bench.run({64: 1, 128: 1}, memory_size=64, depth_cap=500, garbage_size=64)
+@pytest.mark.parametrize("processes", [1, 2])
+def test_report_at_tiny_sizes(processes):
+    sizes = [(graph, n, 2) for graph in bench.GRAPHS for n in (64, 128)]
+    report = bench.run(sizes, memory_size=64, depth_cap=500, garbage_size=64, processes=processes)
     lines = report.splitlines()
+    assert f"| chain | 64 | {2 * processes} |" in report  # the processes' runs pooled
     assert sum(line.startswith("| chain |") or line.startswith("| wide |") for line in lines) == 4
     ours = next(line for line in lines if line.startswith("| autograd_lite |"))
     assert "| 0 / 0 |" in ours and ">= 500 (cap)" in ours  # no cyclic garbage; deep enough
