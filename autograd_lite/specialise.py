@@ -186,5 +186,6 @@ def install(operations: Iterable[type[Operation]], namespace: dict[str, Any]) ->
             operation.chain_rule = general_chain_rule
             continue
         apply, chain_rule = _compile(source(operation), filename, namespace).values()
+        apply.__doc__ = operation.__doc__  # help(Value.relu) states the mathematics
         operation.apply = apply
         operation.chain_rule = chain_rule
