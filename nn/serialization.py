@@ -42,6 +42,9 @@ FORMAT = "autograd_lite.nn"
 #: What files written before the "type" field said: they hold an MLP.
 MLP_FORMAT = "autograd_lite.nn.MLP"
 VERSION = 1
+#: The largest file `load` reads (256 MiB): a 784-128-10 MLP takes 3 MB. A bigger file -- or an
+#: endless one such as /dev/zero -- is refused before it fills the memory.
+MAX_FILE_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -225,8 +228,14 @@ def _reject_constant(name: str) -> None:
 
 def _read(path: str | os.PathLike) -> dict[str, Any]:
     with open(path, encoding="utf-8") as f:
+        # A regular file says its size; a device or a pipe is read up to the limit.
+        too_big = os.fstat(f.fileno()).st_size > MAX_FILE_BYTES
+        text = "" if too_big else f.read(MAX_FILE_BYTES + 1)
+        if too_big or len(text) > MAX_FILE_BYTES:
+            raise ValueError(f"more than {MAX_FILE_BYTES:,} characters, the most a model file may hold "
+                             "(nn.serialization.MAX_FILE_BYTES)")
         try:
-            doc = json.load(f, parse_constant=_reject_constant)
+            doc = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as e:
             raise ValueError(f"not valid JSON ({e})") from e
         except RecursionError:

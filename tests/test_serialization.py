@@ -308,3 +308,18 @@ def test_a_network_file_declaring_absurd_sizes_is_refused_before_building(tmp_pa
     path.write_text(json.dumps(doc))
     with pytest.raises(ValueError, match=rf"cannot load .*declares {key} = 1e\+09, more than the \d+ parameter"):
         nn.load(path)
+
+
+def test_an_endless_or_huge_file_is_refused_without_reading_it_all(tmp_path, monkeypatch):
+    assert nn.serialization.MAX_FILE_BYTES == 256 * 2**20
+    monkeypatch.setattr(nn.serialization, "MAX_FILE_BYTES", 2**20)
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(ValueError, match="cannot load '/dev/zero': more than 1,048,576 characters"):
+            nn.load("/dev/zero")
+    path = tmp_path / "big.json"
+    nn.MLP(2, [3, 1], seed=0).save(path)
+    monkeypatch.setattr(nn.serialization, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    with pytest.raises(ValueError, match="the most a model file may hold"):
+        nn.load(path)
+    monkeypatch.setattr(nn.serialization, "MAX_FILE_BYTES", path.stat().st_size)
+    assert nn.load(path).config() == nn.MLP(2, [3, 1]).config()
