@@ -73,3 +73,28 @@ def test_no_grad_as_a_decorator():
         return v * 2
 
     assert double(Value(1.0)).is_leaf and is_grad_enabled()
+
+
+def test_no_grad_in_one_asyncio_task_is_not_anothers():
+    import asyncio
+
+    async def main():
+        entered, release = asyncio.Event(), asyncio.Event()
+        seen = {}
+
+        async def quiet():
+            with no_grad():
+                entered.set()
+                await release.wait()
+                seen["quiet"] = (Value(1.0) * 2).is_leaf
+
+        async def recording():
+            await entered.wait()  # the other task is inside its no_grad() now
+            seen["recording"] = is_grad_enabled() and not (Value(1.0) * 2).is_leaf
+            release.set()
+
+        await asyncio.gather(quiet(), recording())
+        return seen
+
+    assert asyncio.run(main()) == {"quiet": True, "recording": True}
+    assert is_grad_enabled()
