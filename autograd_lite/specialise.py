@@ -185,7 +185,7 @@ def install(operations: Iterable[type[Operation]], namespace: dict[str, Any]) ->
             operation.apply = _compile(text, filename, namespace)["apply"]
             operation.chain_rule = general_chain_rule
             continue
-        apply, chain_rule = _compile(source(operation), filename, namespace).values()
+        apply, chain_rule = _compile(source(operation), filename, namespace).values()  # as `source` orders them
         apply.__doc__ = operation.__doc__  # help(Value.relu) states the mathematics
         operation.apply = apply
         operation.chain_rule = chain_rule

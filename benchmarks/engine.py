@@ -150,6 +150,8 @@ def pooled_timings(sizes: list[tuple[str, int, int]], engines: dict[str, type], 
     memory layout and collector state move every engine's times a little, and micrograd's a lot."""
     if processes <= 1:
         return in_big_thread(lambda: timings(sizes, engines))
+    if engines != ENGINES:
+        raise ValueError("fresh processes time the engines this module imports (ENGINES), not others")
     raw: dict = {}
     for k in range(processes):
         progress(f"process {k + 1} of {processes}")
