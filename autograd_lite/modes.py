@@ -26,17 +26,20 @@ plain = _plain.get
 anomaly = anomaly_var.get
 
 
+def _set(variable: ContextVar[bool], value: bool) -> None:
+    variable.set(value)
+    _plain.set(grad_enabled_var.get() and not anomaly_var.get())
+
+
 @contextmanager
 def mode(variable: ContextVar[bool], value: bool) -> Iterator[None]:
     """Set one of this thread's modes for the duration of a `with` block (restored on exit)."""
     previous = variable.get()
-    variable.set(value)
-    _plain.set(grad_enabled_var.get() and not anomaly_var.get())
+    _set(variable, value)
     try:
         yield
     finally:
-        variable.set(previous)
-        _plain.set(grad_enabled_var.get() and not anomaly_var.get())
+        _set(variable, previous)
 
 
 def no_grad() -> AbstractContextManager[None]:
